@@ -1,1 +1,63 @@
-fn main() {}
+//! `lazo`: the command-line entry point. Glue only: parse arguments, read files, call the
+//! domain crates, print. Statistics live in `lazo-kinship`, parsing in `lazo-formats`.
+
+mod inputs;
+mod lr;
+mod settings;
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Lazo: DNA family verification and child protection for border and child-welfare agencies.
+#[derive(Debug, Parser)]
+#[command(name = "lazo", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// Log level for diagnostics on stderr (error, warn, info, debug, trace); also RUST_LOG.
+    #[arg(long, global = true, default_value = "warn")]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Likelihood ratio of one relationship between two people (parent-child duo or trio, siblings…)
+    Lr(lr::LrArgs),
+    /// Verify the family units at intake: a verdict per unit under the verdict policy
+    Verify(verify::VerifyArgs),
+    /// List the built-in population frequency tables
+    Populations,
+    /// Print the default verdict policy as TOML (a starting point for --policy)
+    Policy,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cli.log));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+
+    let result = match cli.command {
+        Command::Lr(args) => lr::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Populations => {
+            for p in lazo_formats::embedded::populations() {
+                let marker = if p.id == lazo_formats::embedded::DEFAULT_POPULATION { " (default)" } else { "" };
+                println!("{:<40} {}{marker}\n{:<40} source: {}", p.id, p.description, "", p.source);
+            }
+            Ok(())
+        }
+        Command::Policy => {
+            print!("{}", settings::Settings::default_toml());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

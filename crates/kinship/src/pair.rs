@@ -1,0 +1,204 @@
+//! Likelihood ratios for two people (and an undisputed mother): the `lazo lr` computation.
+
+use lazo_genetics::{FrequencyTable, Genotype, Locus, Profile};
+use serde::Serialize;
+
+use crate::pedigree::{LocusModel, Pedigree, locus_likelihood, pair_pedigree};
+use crate::{KinshipError, MutationModel, Relationship, pairwise};
+
+/// What every likelihood computation needs besides the profiles.
+#[derive(Clone, Copy, Debug)]
+pub struct Model<'a> {
+    pub table: &'a FrequencyTable,
+    /// F_ST / co-ancestry coefficient for the Balding–Nichols correction.
+    pub theta: f64,
+    pub mutation: Option<&'a MutationModel>,
+}
+
+impl<'a> Model<'a> {
+    pub fn locus(&self, locus: Locus) -> LocusModel<'a> {
+        LocusModel { locus, table: self.table, theta: self.theta, mutation: self.mutation }
+    }
+
+    pub fn validate(&self) -> Result<(), KinshipError> {
+        if !(self.theta.is_finite() && (0.0..0.5).contains(&self.theta)) {
+            return Err(KinshipError::InvalidTheta(self.theta));
+        }
+        if let Some(m) = self.mutation {
+            m.validate()?;
+        }
+        Ok(())
+    }
+}
+
+/// The LR at one locus.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LocusLr {
+    pub locus: Locus,
+    pub lr: f64,
+    /// The genotypes are incompatible with the claimed relationship unless a mutation occurred.
+    pub inconsistent: bool,
+}
+
+/// Why a locus typed in one person did not count.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExcludedLocus {
+    pub locus: Locus,
+    pub reason: String,
+}
+
+/// Per-locus and combined likelihood ratios.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LrResult {
+    pub loci: Vec<LocusLr>,
+    pub excluded: Vec<ExcludedLocus>,
+}
+
+impl LrResult {
+    /// The combined LR: the product over loci (loci are unlinked and independent).
+    pub fn lr(&self) -> f64 {
+        self.loci.iter().map(|l| l.lr).product()
+    }
+
+    /// log10 of the combined LR, summed per locus so that very large or small LRs do not
+    /// overflow; `None` when the LR is 0 (an exclusion without a mutation model).
+    pub fn log10_lr(&self) -> Option<f64> {
+        if self.loci.iter().any(|l| l.lr == 0.0) { None } else { Some(self.loci.iter().map(|l| l.lr.log10()).sum()) }
+    }
+
+    pub fn inconsistent_loci(&self) -> Vec<Locus> {
+        self.loci.iter().filter(|l| l.inconsistent).map(|l| l.locus).collect()
+    }
+
+    pub fn loci_used(&self) -> usize {
+        self.loci.len()
+    }
+}
+
+/// Posterior probability of the hypothesis for prior probability `prior`: LR·π / (LR·π + 1 − π).
+pub fn posterior(log10_lr: Option<f64>, prior: f64) -> f64 {
+    let Some(log_lr) = log10_lr else { return 0.0 };
+    if prior <= 0.0 {
+        return 0.0;
+    }
+    if prior >= 1.0 {
+        return 1.0;
+    }
+    // In log space: 1 / (1 + (1−π)/(π·LR)).
+    let log_odds = log_lr + (prior / (1.0 - prior)).log10();
+    1.0 / (1.0 + 10f64.powf(-log_odds))
+}
+
+/// Parent–child inconsistency in a duo: no allele shared.
+pub fn duo_inconsistent(parent: Genotype, child: Genotype) -> bool {
+    !parent.shares_allele_with(child)
+}
+
+/// Trio inconsistency: the child's alleles cannot be split into one from the mother and one
+/// from the alleged father.
+pub fn trio_inconsistent(father: Genotype, mother: Genotype, child: Genotype) -> bool {
+    let [c1, c2] = child.alleles();
+    !((father.contains(c1) && mother.contains(c2)) || (father.contains(c2) && mother.contains(c1)))
+}
+
+/// The loci a computation uses: typed in every listed person, present in the table, and in
+/// `only` when given. Reports the rest with a reason.
+pub fn usable_loci(people: &[&Profile], table: &FrequencyTable, only: Option<&[Locus]>) -> (Vec<Locus>, Vec<ExcludedLocus>) {
+    let mut candidates: std::collections::BTreeSet<Locus> = std::collections::BTreeSet::new();
+    for p in people {
+        candidates.extend(p.calls().map(|(l, _)| l).filter(|l| l.is_autosomal()));
+    }
+    if let Some(only) = only {
+        candidates.extend(only.iter().copied());
+    }
+    let mut used = Vec::new();
+    let mut excluded = Vec::new();
+    for locus in candidates {
+        if let Some(only) = only
+            && !only.contains(&locus)
+        {
+            continue;
+        }
+        let reason = if let Some(p) = people.iter().find(|p| p.call(locus).is_none()) {
+            Some(format!("not typed in {}", p.sample_id))
+        } else if let Some((p, why)) = people.iter().find_map(|p| p.unusable_loci().find(|(l, _)| *l == locus).map(|(_, why)| (p, why))) {
+            Some(format!("{} in {}", match why {
+                lazo_genetics::Unusable::TriAllelic => "tri-allelic",
+                lazo_genetics::Unusable::OffLadder => "off-ladder allele",
+            }, p.sample_id))
+        } else if !table.has_locus(locus) {
+            Some(format!("no frequencies for {locus} in {}", table.name))
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => excluded.push(ExcludedLocus { locus, reason }),
+            None => used.push(locus),
+        }
+    }
+    (used, excluded)
+}
+
+/// The LR of `relationship` between `a` and `b` against their being unrelated. For
+/// parent–child, `a` is the alleged parent and `b` the child; `mother`, if given, is the
+/// child's undisputed mother (a trio).
+pub fn pair_lr(a: &Profile, b: &Profile, relationship: Relationship, mother: Option<&Profile>, model: &Model<'_>, only: Option<&[Locus]>) -> Result<LrResult, KinshipError> {
+    model.validate()?;
+    if relationship == Relationship::Unrelated {
+        return Err(KinshipError::InvalidPedigree("the LR of 'unrelated' against itself is 1 by definition".into()));
+    }
+    if mother.is_some() && relationship != Relationship::ParentChild {
+        return Err(KinshipError::InvalidPedigree("--mother applies only to parent-child".into()));
+    }
+    let people: Vec<&Profile> = [Some(a), Some(b), mother].into_iter().flatten().collect();
+    let (loci, excluded) = usable_loci(&people, model.table, only);
+    let trio = match mother {
+        Some(_) => Some(trio_pedigrees()?),
+        None => None,
+    };
+    let pair = match (relationship, model.mutation) {
+        (Relationship::Identical, _) | (_, None) => None,
+        (r, Some(_)) => Some((pair_pedigree(r)?, pair_pedigree(Relationship::Unrelated)?)),
+    };
+    let mut out = Vec::with_capacity(loci.len());
+    for locus in loci {
+        let (Some(ga), Some(gb)) = (a.genotype(locus), b.genotype(locus)) else { continue };
+        let lm = model.locus(locus);
+        let (lr, inconsistent) = if let (Some((h1, h0)), Some(m)) = (&trio, mother) {
+            let Some(gm) = m.genotype(locus) else { continue };
+            let genotypes = [Some(ga), Some(gm), Some(gb), None];
+            let lr = locus_likelihood(&h1.0, &genotypes[..3], &lm) / locus_likelihood(&h0.0, &[Some(ga), Some(gm), None, Some(gb)], &lm);
+            (lr, trio_inconsistent(ga, gm, gb))
+        } else if let Some(((h1, a1, b1), (h0, a0, b0))) = &pair {
+            let lr = two_person(h1, *a1, *b1, ga, gb, &lm) / two_person(h0, *a0, *b0, ga, gb, &lm);
+            (lr, relationship == Relationship::ParentChild && duo_inconsistent(ga, gb))
+        } else {
+            let lr = pairwise::locus_lr(ga, gb, |x| model.table.frequency(locus, x), relationship.ibd(), model.theta);
+            (lr, relationship == Relationship::ParentChild && duo_inconsistent(ga, gb))
+        };
+        out.push(LocusLr { locus, lr, inconsistent });
+    }
+    Ok(LrResult { loci: out, excluded })
+}
+
+fn two_person(pedigree: &Pedigree, a: usize, b: usize, ga: Genotype, gb: Genotype, model: &LocusModel<'_>) -> f64 {
+    let mut genotypes = vec![None; pedigree.len()];
+    genotypes[a] = Some(ga);
+    genotypes[b] = Some(gb);
+    locus_likelihood(pedigree, &genotypes, model)
+}
+
+/// H1: alleged father (0) and mother (1) are the child's (2) parents.
+/// H0: the child's father is an unknown man (2); the child is 3.
+fn trio_pedigrees() -> Result<((Pedigree,), (Pedigree,)), KinshipError> {
+    let mut h1 = Pedigree::new();
+    let af = h1.add_founder("alleged father");
+    let mo = h1.add_founder("mother");
+    h1.add_child("child", af, mo)?;
+    let mut h0 = Pedigree::new();
+    h0.add_founder("alleged father");
+    let mo = h0.add_founder("mother");
+    let unknown = h0.add_founder("unknown father");
+    h0.add_child("child", unknown, mo)?;
+    Ok(((h1,), (h0,)))
+}

@@ -1,0 +1,473 @@
+//! Family units as presented at the border: one or two adults claiming to be the parents of one
+//! or more children. Each adult–child claim gets its own LR; each adult also gets a joint
+//! analysis over the whole unit, which is what separates a parent from a grandparent, an aunt
+//! or an older sibling standing in for one.
+
+use lazo_genetics::{Genotype, Locus, Profile};
+use serde::{Deserialize, Serialize};
+
+use crate::pair::{ExcludedLocus, LocusLr, LrResult, Model, duo_inconsistent, posterior, usable_loci};
+use crate::pedigree::{Pedigree, locus_likelihood};
+use crate::policy::Policy;
+use crate::{KinshipError, Relationship, pairwise};
+
+/// The parental role an adult claims; it fixes which mutation rate their transmissions use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Mother,
+    Father,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Mother => "mother",
+            Role::Father => "father",
+        }
+    }
+    fn other(self) -> Role {
+        match self {
+            Role::Mother => Role::Father,
+            Role::Father => Role::Mother,
+        }
+    }
+}
+
+/// A unit: every listed adult claims to be the biological parent of every listed child, and
+/// the children are therefore claimed to be full siblings (half siblings when only one parent
+/// is listed is not assumed: the untyped other parent is one person).
+#[derive(Clone, Debug)]
+pub struct FamilyUnit<'a> {
+    pub id: String,
+    pub mother: Option<&'a Profile>,
+    pub father: Option<&'a Profile>,
+    pub children: Vec<&'a Profile>,
+}
+
+impl FamilyUnit<'_> {
+    fn adults(&self) -> Vec<(Role, &Profile)> {
+        let mut v = Vec::new();
+        if let Some(m) = self.mother {
+            v.push((Role::Mother, m));
+        }
+        if let Some(f) = self.father {
+            v.push((Role::Father, f));
+        }
+        v
+    }
+}
+
+/// A relative who could stand in for a parent: the hard cases the joint analysis must rule out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stand {
+    /// The adult is the children's grandparent (parent of the true parent).
+    Grandparent,
+    /// The adult is a full sibling of the true parent.
+    Avuncular,
+    /// The adult is an older full sibling of the children.
+    OlderSibling,
+}
+
+impl Stand {
+    pub const ALL: [Stand; 3] = [Stand::Grandparent, Stand::Avuncular, Stand::OlderSibling];
+    pub fn name(self) -> &'static str {
+        match self {
+            Stand::Grandparent => "grandparent",
+            Stand::Avuncular => "avuncular",
+            Stand::OlderSibling => "full-siblings",
+        }
+    }
+}
+
+/// The claim against one alternative relationship: LR = P(data | claim) / P(data | alternative).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Alternative {
+    pub relation: String,
+    pub lr: f64,
+    pub log10_lr: Option<f64>,
+}
+
+impl Alternative {
+    fn from_log10(relation: &str, log10_lr: Option<f64>) -> Alternative {
+        Alternative { relation: relation.to_string(), lr: log10_lr.map_or(0.0, |l| 10f64.powf(l)), log10_lr }
+    }
+}
+
+/// One adult–child claim.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClaimReport {
+    pub parent: String,
+    pub role: Role,
+    pub child: String,
+    pub lr: f64,
+    pub log10_lr: Option<f64>,
+    pub loci_used: u32,
+    pub inconsistent_loci: Vec<Locus>,
+    pub posterior: f64,
+    /// Duo LR of parent–child against second-degree relative and against full sibling.
+    pub alternatives: Vec<Alternative>,
+    pub loci: Vec<LocusLr>,
+    pub excluded_loci: Vec<ExcludedLocus>,
+    pub status: ClaimStatus,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimStatus {
+    Supported,
+    Excluded,
+    Undecided,
+}
+
+/// The joint analysis for one adult over the whole unit.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct JointReport {
+    pub adult: String,
+    pub role: Role,
+    /// log10 LR of the claimed pedigree against "this adult is unrelated to the children".
+    pub log10_lr_vs_unrelated: Option<f64>,
+    /// The claimed pedigree against each relative standing in for the parent.
+    pub alternatives: Vec<Alternative>,
+    pub loci_used: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Verified,
+    NotSupported,
+    Inconclusive,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Verified => "verified",
+            Verdict::NotSupported => "not_supported",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// Everything said about a unit.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UnitReport {
+    pub unit_id: String,
+    pub verdict: Verdict,
+    pub claims: Vec<ClaimReport>,
+    pub joint: Vec<JointReport>,
+    /// Why the verdict is what it is, one sentence each.
+    pub reasons: Vec<String>,
+    /// For an inconclusive unit: the further tests that would settle it.
+    pub recommendations: Vec<String>,
+}
+
+/// The LR of `parent` being `child`'s parent in `role`, with mutation, against unrelated.
+pub fn duo_lr(parent: &Profile, child: &Profile, role: Role, model: &Model<'_>) -> Result<LrResult, KinshipError> {
+    model.validate()?;
+    let (loci, excluded) = usable_loci(&[parent, child], model.table, None);
+    let mut h1 = Pedigree::new();
+    let (p, other) = (h1.add_founder(role.name()), h1.add_founder("other parent"));
+    let (father, mother) = if role == Role::Father { (p, other) } else { (other, p) };
+    h1.add_child("child", father, mother)?;
+    let mut out = Vec::with_capacity(loci.len());
+    for locus in loci {
+        let (Some(gp), Some(gc)) = (parent.genotype(locus), child.genotype(locus)) else { continue };
+        let lm = model.locus(locus);
+        let lr = if model.mutation.is_none() {
+            pairwise::locus_lr(gp, gc, |x| model.table.frequency(locus, x), Relationship::ParentChild.ibd(), model.theta)
+        } else {
+            let numerator = locus_likelihood(&h1, &[Some(gp), None, Some(gc)], &lm);
+            numerator / unrelated_pair(gp, gc, model, locus)
+        };
+        out.push(LocusLr { locus, lr, inconsistent: duo_inconsistent(gp, gc) });
+    }
+    Ok(LrResult { loci: out, excluded })
+}
+
+/// P(gA, gB) for two unrelated people, θ included.
+fn unrelated_pair(a: Genotype, b: Genotype, model: &Model<'_>, locus: Locus) -> f64 {
+    let mut h0 = Pedigree::new();
+    h0.add_founder("a");
+    h0.add_founder("b");
+    locus_likelihood(&h0, &[Some(a), Some(b)], &model.locus(locus))
+}
+
+/// Which hypothesis a joint pedigree encodes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Hypothesis {
+    Claim,
+    Unrelated(Role),
+    StandIn(Role, Stand),
+}
+
+/// A pedigree for the unit under a hypothesis, with where each typed person sits in it.
+struct UnitPedigree {
+    pedigree: Pedigree,
+    mother: Option<usize>,
+    father: Option<usize>,
+    children: Vec<usize>,
+}
+
+fn unit_pedigree(unit: &FamilyUnit<'_>, hypothesis: Hypothesis) -> Result<UnitPedigree, KinshipError> {
+    let mut p = Pedigree::new();
+    let slot = |role: Role, claimed: bool, p: &mut Pedigree| -> Result<(Option<usize>, Option<usize>), KinshipError> {
+        // Returns (index of the typed adult if any, index of the children's true parent in
+        // this role, unless it must be created after the other role's parent).
+        match hypothesis {
+            Hypothesis::Unrelated(r) if r == role && claimed => {
+                let adult = p.add_founder(role.name());
+                let parent = p.add_founder("true parent");
+                Ok((Some(adult), Some(parent)))
+            }
+            Hypothesis::StandIn(r, stand) if r == role && claimed => match stand {
+                Stand::Grandparent => {
+                    let adult = p.add_founder(role.name());
+                    let partner = p.add_founder("adult's partner");
+                    let (f, m) = if role == Role::Father { (adult, partner) } else { (partner, adult) };
+                    let parent = p.add_child("true parent", f, m)?;
+                    Ok((Some(adult), Some(parent)))
+                }
+                Stand::Avuncular => {
+                    let g1 = p.add_founder("grandfather");
+                    let g2 = p.add_founder("grandmother");
+                    let adult = p.add_child(role.name(), g1, g2)?;
+                    let parent = p.add_child("true parent", g1, g2)?;
+                    Ok((Some(adult), Some(parent)))
+                }
+                // The sibling is a child of both parents: placed after them, below.
+                Stand::OlderSibling => Ok((None, Some(p.add_founder("true parent")))),
+            },
+            _ if claimed => {
+                let adult = p.add_founder(role.name());
+                Ok((Some(adult), Some(adult)))
+            }
+            _ => Ok((None, Some(p.add_founder("untyped parent")))),
+        }
+    };
+    let (mut mother_idx, mother_parent) = slot(Role::Mother, unit.mother.is_some(), &mut p)?;
+    let (mut father_idx, father_parent) = slot(Role::Father, unit.father.is_some(), &mut p)?;
+    let (Some(mp), Some(fp)) = (mother_parent, father_parent) else {
+        return Err(KinshipError::InvalidPedigree("unit pedigree without parents".into()));
+    };
+    if let Hypothesis::StandIn(role, Stand::OlderSibling) = hypothesis {
+        let sibling = p.add_child(role.name(), fp, mp)?;
+        match role {
+            Role::Mother => mother_idx = Some(sibling),
+            Role::Father => father_idx = Some(sibling),
+        }
+    }
+    let mut children = Vec::with_capacity(unit.children.len());
+    for _ in &unit.children {
+        children.push(p.add_child("child", fp, mp)?);
+    }
+    Ok(UnitPedigree { pedigree: p, mother: mother_idx, father: father_idx, children })
+}
+
+fn genotypes_at(unit: &FamilyUnit<'_>, up: &UnitPedigree, locus: Locus) -> Vec<Option<Genotype>> {
+    let mut g = vec![None; up.pedigree.len()];
+    if let (Some(i), Some(m)) = (up.mother, unit.mother) {
+        g[i] = m.genotype(locus);
+    }
+    if let (Some(i), Some(f)) = (up.father, unit.father) {
+        g[i] = f.genotype(locus);
+    }
+    for (i, c) in up.children.iter().zip(&unit.children) {
+        g[*i] = c.genotype(locus);
+    }
+    g
+}
+
+/// log10 of Π_loci P(data | H1) / P(data | H2); `None` when H1 has likelihood 0 somewhere.
+fn joint_log10(unit: &FamilyUnit<'_>, loci: &[Locus], h1: &UnitPedigree, h2: &UnitPedigree, model: &Model<'_>) -> Option<f64> {
+    let mut total = 0.0;
+    for &locus in loci {
+        let lm = model.locus(locus);
+        let l1 = locus_likelihood(&h1.pedigree, &genotypes_at(unit, h1, locus), &lm);
+        let l2 = locus_likelihood(&h2.pedigree, &genotypes_at(unit, h2, locus), &lm);
+        if l1 == 0.0 {
+            return None;
+        }
+        // l2 == 0 would make the claim infinitely better; cannot happen with a mutation
+        // model and is capped by the caller's thresholds otherwise.
+        total += (l1 / l2).log10();
+    }
+    Some(total)
+}
+
+/// Analyses a unit: claims, joint alternatives, verdict.
+pub fn analyse_unit(unit: &FamilyUnit<'_>, model: &Model<'_>, policy: &Policy) -> Result<UnitReport, KinshipError> {
+    policy.validate()?;
+    model.validate()?;
+    if unit.children.is_empty() {
+        return Err(KinshipError::InvalidPedigree(format!("unit {} has no child", unit.id)));
+    }
+    let adults = unit.adults();
+    if adults.is_empty() {
+        return Err(KinshipError::InvalidPedigree(format!("unit {} has no mother or father", unit.id)));
+    }
+
+    let mut claims = Vec::new();
+    for &(role, adult) in &adults {
+        for child in &unit.children {
+            claims.push(claim(adult, child, role, model, policy)?);
+        }
+    }
+
+    let mut joint = Vec::new();
+    let claim_pedigree = unit_pedigree(unit, Hypothesis::Claim)?;
+    for &(role, adult) in &adults {
+        // The joint check decides between "parent" and "relative"; it is only needed for an
+        // adult whose every claim already stands on its own.
+        if !claims.iter().filter(|c| c.role == role).all(|c| c.status == ClaimStatus::Supported) {
+            continue;
+        }
+        let loci: Vec<Locus> = usable_loci(&[adult], model.table, None)
+            .0
+            .into_iter()
+            .filter(|l| unit.children.iter().any(|c| c.genotype(*l).is_some()))
+            .collect();
+        let unrelated = unit_pedigree(unit, Hypothesis::Unrelated(role))?;
+        let mut alternatives = Vec::new();
+        for stand in Stand::ALL {
+            let alt = unit_pedigree(unit, Hypothesis::StandIn(role, stand))?;
+            alternatives.push(Alternative::from_log10(stand.name(), joint_log10(unit, &loci, &claim_pedigree, &alt, model)));
+        }
+        joint.push(JointReport {
+            adult: adult.sample_id.clone(),
+            role,
+            log10_lr_vs_unrelated: joint_log10(unit, &loci, &claim_pedigree, &unrelated, model),
+            alternatives,
+            loci_used: loci.len() as u32,
+        });
+    }
+
+    let (verdict, reasons, recommendations) = decide(unit, &claims, &joint, policy, role_of_other(&adults));
+    Ok(UnitReport { unit_id: unit.id.clone(), verdict, claims, joint, reasons, recommendations })
+}
+
+fn role_of_other(adults: &[(Role, &Profile)]) -> Option<Role> {
+    match adults {
+        [(role, _)] => Some(role.other()),
+        _ => None,
+    }
+}
+
+fn claim(adult: &Profile, child: &Profile, role: Role, model: &Model<'_>, policy: &Policy) -> Result<ClaimReport, KinshipError> {
+    let result = duo_lr(adult, child, role, model)?;
+    let log10_lr = result.log10_lr();
+    let alternatives = [("second-degree", Relationship::HalfSiblings), ("full-siblings", Relationship::FullSiblings)]
+        .into_iter()
+        .map(|(name, relation)| {
+            let alt: f64 = result
+                .loci
+                .iter()
+                .map(|l| {
+                    let (Some(a), Some(c)) = (adult.genotype(l.locus), child.genotype(l.locus)) else { return 0.0 };
+                    pairwise::locus_lr(a, c, |x| model.table.frequency(l.locus, x), relation.ibd(), model.theta).log10()
+                })
+                .sum();
+            Alternative::from_log10(name, log10_lr.map(|l| l - alt))
+        })
+        .collect();
+    let inconsistent_loci = result.inconsistent_loci();
+    let loci_used = result.loci_used() as u32;
+    let status = match log10_lr {
+        Some(l) if l >= policy.verify_log10_lr && loci_used >= policy.verify_min_loci => ClaimStatus::Supported,
+        l if l.is_none_or(|l| l <= policy.exclude_log10_lr)
+            && inconsistent_loci.len() >= policy.exclude_min_inconsistent
+            && loci_used >= policy.exclude_min_loci =>
+        {
+            ClaimStatus::Excluded
+        }
+        _ => ClaimStatus::Undecided,
+    };
+    Ok(ClaimReport {
+        parent: adult.sample_id.clone(),
+        role,
+        child: child.sample_id.clone(),
+        lr: result.lr(),
+        log10_lr,
+        loci_used,
+        inconsistent_loci,
+        posterior: posterior(log10_lr, policy.prior),
+        alternatives,
+        loci: result.loci,
+        excluded_loci: result.excluded,
+        status,
+    })
+}
+
+fn decide(unit: &FamilyUnit<'_>, claims: &[ClaimReport], joint: &[JointReport], policy: &Policy, missing_role: Option<Role>) -> (Verdict, Vec<String>, Vec<String>) {
+    let mut reasons = Vec::new();
+    let mut recommendations = Vec::new();
+    let fmt_lr = |l: Option<f64>| l.map_or("0".to_string(), |l| format!("10^{l:.1}"));
+
+    let excluded: Vec<&ClaimReport> = claims.iter().filter(|c| c.status == ClaimStatus::Excluded).collect();
+    for c in &excluded {
+        reasons.push(format!(
+            "{} is excluded as {} of {}: LR {} with {} inconsistent loci of {}",
+            c.parent, c.role.name(), c.child, fmt_lr(c.log10_lr), c.inconsistent_loci.len(), c.loci_used
+        ));
+    }
+    if !excluded.is_empty() {
+        return (Verdict::NotSupported, reasons, recommendations);
+    }
+
+    let mut inconclusive = false;
+    for c in claims.iter().filter(|c| c.status == ClaimStatus::Undecided) {
+        inconclusive = true;
+        if c.loci_used < policy.verify_min_loci {
+            reasons.push(format!("{}–{}: only {} loci typed in both (policy needs {})", c.parent, c.child, c.loci_used, policy.verify_min_loci));
+            push_unique(&mut recommendations, "retype the samples with an expanded kit (20 or more autosomal loci) or repeat failed loci");
+        } else {
+            reasons.push(format!(
+                "{}–{}: LR {} with {} inconsistent loci is between the thresholds (verify ≥ 10^{}, exclude ≤ 10^{} with ≥ {} inconsistencies)",
+                c.parent, c.child, fmt_lr(c.log10_lr), c.inconsistent_loci.len(), policy.verify_log10_lr, policy.exclude_log10_lr, policy.exclude_min_inconsistent
+            ));
+            if !c.inconsistent_loci.is_empty() {
+                push_unique(&mut recommendations, "re-amplify the inconsistent loci to rule out a typing error");
+            }
+            push_unique(&mut recommendations, "type additional autosomal STR markers");
+        }
+    }
+
+    for j in joint {
+        for alt in &j.alternatives {
+            let beaten = alt.log10_lr.is_some_and(|l| l >= policy.relative_log10_lr);
+            if !beaten {
+                inconclusive = true;
+                reasons.push(format!(
+                    "{} as {}: the claim is only {} times likelier than the adult being the children's {} (policy needs 10^{})",
+                    j.adult, j.role.name(), fmt_lr(alt.log10_lr), match alt.relation.as_str() {
+                        "grandparent" => "grandparent",
+                        "avuncular" => "aunt or uncle",
+                        _ => "older sibling",
+                    }, policy.relative_log10_lr
+                ));
+                if let Some(role) = missing_role {
+                    push_unique(&mut recommendations, &format!("test the children's {} to separate a parent from a close relative", role.name()));
+                }
+                if unit.children.len() == 1 {
+                    push_unique(&mut recommendations, "test another child of the claimed parent");
+                }
+                push_unique(&mut recommendations, "type additional autosomal STR markers (a parent and a second-degree relative differ by little per locus)");
+            }
+        }
+    }
+    if inconclusive {
+        return (Verdict::Inconclusive, reasons, recommendations);
+    }
+    for c in claims {
+        reasons.push(format!("{} is supported as {} of {}: LR {} over {} loci", c.parent, c.role.name(), c.child, fmt_lr(c.log10_lr), c.loci_used));
+    }
+    (Verdict::Verified, reasons, recommendations)
+}
+
+fn push_unique(list: &mut Vec<String>, item: &str) {
+    if !list.iter().any(|s| s == item) {
+        list.push(item.to_string());
+    }
+}

@@ -1,0 +1,89 @@
+//! The verdict settings file (`--policy POLICY.toml`): population, θ, mutation model and the
+//! thresholds of `lazo_kinship::Policy`. See docs/POLICY.md for why each default is what it is.
+
+use anyhow::{Context, Result, bail};
+use lazo_kinship::{MutationModel, Policy};
+use serde::{Deserialize, Serialize};
+
+/// Default θ (F_ST). NRC II recommends 0.01 for general US populations; it makes every LR a
+/// little less extreme, in both directions.
+pub const DEFAULT_THETA: f64 = 0.01;
+/// Default mutation model: the equal model at 0.002 per transmission, at the high end of
+/// observed STR rates (~1e-3), so a true parent's mutation is never over-penalised.
+pub const DEFAULT_MUTATION: &str = "equal:0.002";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Built-in population id (see `lazo populations`), used when --freqs is not given.
+    pub population: String,
+    pub theta: f64,
+    /// `MODEL:RATE`, e.g. `equal:0.002`, `stepwise:0.003/0.001:0.1`; "none" disables.
+    pub mutation: String,
+    pub thresholds: Policy,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            population: lazo_formats::embedded::DEFAULT_POPULATION.to_string(),
+            theta: DEFAULT_THETA,
+            mutation: DEFAULT_MUTATION.to_string(),
+            thresholds: Policy::default(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn load(path: Option<&std::path::Path>) -> Result<Settings> {
+        let Some(path) = path else { return Ok(Settings::default()) };
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read policy file {}", path.display()))?;
+        let settings: Settings = toml::from_str(&text).with_context(|| format!("{}: invalid policy", path.display()))?;
+        settings.validate().with_context(|| format!("{}: invalid policy", path.display()))?;
+        Ok(settings)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        self.thresholds.validate()?;
+        if !(0.0..0.5).contains(&self.theta) {
+            bail!("theta = {} must be in [0, 0.5)", self.theta);
+        }
+        self.mutation_model()?;
+        Ok(())
+    }
+
+    pub fn mutation_model(&self) -> Result<Option<MutationModel>> {
+        parse_mutation(&self.mutation)
+    }
+
+    pub fn default_toml() -> String {
+        let body = toml::to_string_pretty(&Settings::default()).unwrap_or_default();
+        format!("# Lazo verdict policy (defaults). Every threshold is explained in docs/POLICY.md.\n{body}")
+    }
+}
+
+/// Parses a mutation spec, with `none` meaning no mutation model.
+pub fn parse_mutation(spec: &str) -> Result<Option<MutationModel>> {
+    if spec.trim().eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    Ok(Some(MutationModel::parse(spec)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_toml_round_trips() {
+        let text = Settings::default_toml();
+        let parsed: Settings = toml::from_str(&text).unwrap();
+        assert_eq!(parsed, Settings::default());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<Settings>("theta = 0.01\nthetta = 2\n").is_err());
+        assert!(toml::from_str::<Settings>("[thresholds]\nverify_lr = 3\n").is_err());
+    }
+}

@@ -1,0 +1,154 @@
+//! `lazo verify`: a verdict for every family unit of an intake.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use lazo_formats::units::{UnitListing, UnitRole, read_units};
+use lazo_formats::ProfileSet;
+use lazo_kinship::{FamilyUnit, Model, UnitReport, Verdict, analyse_unit};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::{inputs, settings::Settings};
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Profiles: GeneMapper-style CSV/TSV or CODIS CMF XML
+    #[arg(long)]
+    profiles: PathBuf,
+    /// Units CSV: unit_id,sample_id,role (role = mother, father or child)
+    #[arg(long)]
+    units: PathBuf,
+    /// Allele-frequency table; default: the policy's built-in population
+    #[arg(long)]
+    freqs: Option<PathBuf>,
+    /// Verdict policy TOML (`lazo policy` prints the defaults)
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Frequency for alleles missing from the table: `nrc` (5/2N) or a number
+    #[arg(long, default_value = "nrc")]
+    min_frequency: String,
+    /// One JSON object per unit per line instead of a table
+    #[arg(long)]
+    json: bool,
+}
+
+/// The stable JSON shape of one unit (see README "CLI contract").
+#[derive(Serialize)]
+pub struct UnitJson<'a> {
+    pub unit_id: &'a str,
+    pub verdict: &'static str,
+    pub claims: &'a [lazo_kinship::ClaimReport],
+    pub joint: &'a [lazo_kinship::JointReport],
+    pub reasons: &'a [String],
+    pub recommendations: &'a [String],
+    pub alerts: Vec<serde_json::Value>,
+}
+
+impl<'a> UnitJson<'a> {
+    pub fn new(report: &'a UnitReport) -> Self {
+        UnitJson {
+            unit_id: &report.unit_id,
+            verdict: report.verdict.name(),
+            claims: &report.claims,
+            joint: &report.joint,
+            reasons: &report.reasons,
+            recommendations: &report.recommendations,
+            alerts: Vec::new(),
+        }
+    }
+}
+
+/// Turns listings into family units, failing on the first sample id absent from the profiles.
+pub fn resolve_units<'p>(listings: &[UnitListing], profiles: &'p ProfileSet, units_file: &str, profiles_file: &str) -> Result<Vec<FamilyUnit<'p>>> {
+    listings
+        .iter()
+        .map(|listing| {
+            let find = |role: UnitRole| -> Result<Vec<&'p lazo_genetics::Profile>> {
+                listing
+                    .with_role(role)
+                    .map(|m| {
+                        profiles.get(&m.sample_id).with_context(|| {
+                            format!("{units_file} line {}: sample {:?} (unit {}) is not in {profiles_file}", m.line, m.sample_id, listing.unit_id)
+                        })
+                    })
+                    .collect()
+            };
+            Ok(FamilyUnit {
+                id: listing.unit_id.clone(),
+                mother: find(UnitRole::Mother)?.into_iter().next(),
+                father: find(UnitRole::Father)?.into_iter().next(),
+                children: find(UnitRole::Child)?,
+            })
+        })
+        .collect()
+}
+
+pub fn run(args: VerifyArgs) -> Result<()> {
+    let settings = Settings::load(args.policy.as_deref())?;
+    let table = inputs::frequencies(args.freqs.as_deref(), &settings.population, inputs::min_frequency(&args.min_frequency)?)?;
+    let profiles = inputs::profiles(&args.profiles)?;
+    let units_name = args.units.display().to_string();
+    let units_text = std::fs::read_to_string(&args.units).with_context(|| format!("cannot read units {units_name}"))?;
+    let listings = read_units(&units_text, &units_name)?;
+    // Every unit is resolved before anything is computed or printed: a bad id in the last row
+    // must not leave half a report on screen.
+    let units = resolve_units(&listings, &profiles, &units_name, &args.profiles.display().to_string())?;
+    let mutation = settings.mutation_model()?;
+    let model = Model { table: &table, theta: settings.theta, mutation: mutation.as_ref() };
+
+    let progress = ProgressBar::new(units.len() as u64);
+    progress.set_style(ProgressStyle::with_template("{spinner} verifying {pos}/{len} units {wide_bar} {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    let reports: Vec<UnitReport> = units
+        .par_iter()
+        .map(|unit| {
+            let report = analyse_unit(unit, &model, &settings.thresholds).with_context(|| format!("unit {}", unit.id));
+            progress.inc(1);
+            report
+        })
+        .collect::<Result<_>>()?;
+    progress.finish_and_clear();
+
+    if args.json {
+        for report in &reports {
+            println!("{}", serde_json::to_string(&UnitJson::new(report))?);
+        }
+        return Ok(());
+    }
+    print_table(&reports, &table.name, &settings);
+    if reports.is_empty() {
+        bail!("no units to verify");
+    }
+    Ok(())
+}
+
+fn print_table(reports: &[UnitReport], table: &str, settings: &Settings) {
+    println!("frequencies: {table}   theta: {}   mutation: {}", settings.theta, settings.mutation);
+    println!("{:<12} {:<14} {:<12} {:<12} {:>10} {:>5} {:>6}", "unit", "verdict", "parent", "child", "log10 LR", "loci", "incons");
+    for r in reports {
+        for (i, c) in r.claims.iter().enumerate() {
+            let unit = if i == 0 { r.unit_id.as_str() } else { "" };
+            let verdict = if i == 0 { r.verdict.name() } else { "" };
+            let lr = c.log10_lr.map_or("-inf".to_string(), |l| format!("{l:.2}"));
+            println!("{unit:<12} {verdict:<14} {:<12} {:<12} {lr:>10} {:>5} {:>6}", c.parent, c.child, c.loci_used, c.inconsistent_loci.len());
+        }
+        if r.verdict != Verdict::Verified {
+            for reason in &r.reasons {
+                println!("{:<12} reason: {reason}", "");
+            }
+            for rec in &r.recommendations {
+                println!("{:<12} next: {rec}", "");
+            }
+        }
+    }
+    let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
+    println!(
+        "\n{} units: {} verified, {} not supported, {} inconclusive",
+        reports.len(),
+        count(Verdict::Verified),
+        count(Verdict::NotSupported),
+        count(Verdict::Inconclusive)
+    );
+}
