@@ -168,7 +168,9 @@ pub(crate) enum State {
 ///
 /// `states` and `freqs` describe the alphabet; `total_alleles` is the number of alleles of the
 /// locus (listed in the table plus observed unlisted ones), which the equal model divides by.
-pub(crate) fn transition_matrix(kind: MutationKind, rate: f64, states: &[State], freqs: &[f64], total_alleles: usize) -> Vec<f64> {
+/// `heterozygosity` is Σ p_i(1 − p_i) over every allele of the locus (used by the proportional
+/// model only).
+pub(crate) fn transition_matrix(kind: MutationKind, rate: f64, states: &[State], freqs: &[f64], total_alleles: usize, heterozygosity: f64) -> Vec<f64> {
     let n = states.len();
     let mut m = vec![0.0; n * n];
     if rate == 0.0 || total_alleles < 2 {
@@ -194,13 +196,10 @@ pub(crate) fn transition_matrix(kind: MutationKind, rate: f64, states: &[State],
             }
         }
         MutationKind::Proportional => {
-            // k·rate·p_b, k = 1 / Σ p_i(1 − p_i), so that the population-average rate is `rate`.
-            let heterozygosity: f64 = freqs.iter().zip(states).map(|(p, s)| match s {
-                // A lump's members are indistinguishable here; treating it as one allele
-                // under-counts Σ p_i(1−p_i) only for the lump's internal spread, which is the
-                // convention of lumped computation in Familias.
-                State::Allele(_) | State::Lumped { .. } => p * (1.0 - p),
-            }).sum();
+            // k·rate·p_b, k = 1 / Σ p_i(1 − p_i) over every allele of the locus, so that the
+            // population-average rate is `rate`. `heterozygosity` is computed by the caller
+            // from the full allele list: computing it over a lumped alphabet would change the
+            // model with the lumping.
             let k = if heterozygosity > 0.0 { 1.0 / heterozygosity } else { 0.0 };
             for i in 0..n {
                 let mut off = 0.0;
@@ -271,7 +270,8 @@ pub fn transmission_distribution(model: &MutationModel, locus: Locus, sex: Paren
         ParentSex::Male => rates.paternal,
         ParentSex::Female => rates.maternal,
     };
-    let m = transition_matrix(model.kind, rate, &states, &freqs, alleles.len());
+    let heterozygosity = freqs.iter().map(|p| p * (1.0 - p)).sum();
+    let m = transition_matrix(model.kind, rate, &states, &freqs, alleles.len(), heterozygosity);
     let n = alleles.len();
     let i = alleles.iter().position(|a| *a == from).unwrap_or(0);
     alleles.iter().enumerate().map(|(j, a)| (*a, m[i * n + j])).collect()
@@ -312,10 +312,10 @@ mod tests {
         let states = [State::Allele(a("9")), State::Allele(a("9.3")), State::Allele(a("10")), State::Lumped { members: 3 }];
         let freqs = [0.2, 0.3, 0.1, 0.4];
         for kind in [MutationKind::Equal, MutationKind::Proportional] {
-            rows_sum_to_one(&transition_matrix(kind, 0.01, &states, &freqs, 6), 4);
+            rows_sum_to_one(&transition_matrix(kind, 0.01, &states, &freqs, 6, freqs.iter().map(|p| p * (1.0 - p)).sum()), 4);
         }
         let stepwise = MutationKind::Stepwise { range: 0.1, microvariant: 0.01 };
-        let m = transition_matrix(stepwise, 0.01, &states[..3], &freqs[..3], 3);
+        let m = transition_matrix(stepwise, 0.01, &states[..3], &freqs[..3], 3, 0.0);
         rows_sum_to_one(&m, 3);
         // 9 -> 10 (one step) is far likelier than 9 -> 9.3 (microvariant change).
         assert!(m[2] > 10.0 * m[1]);
@@ -324,7 +324,7 @@ mod tests {
     #[test]
     fn equal_model_spreads_rate_evenly() {
         let states = [State::Allele(a("12")), State::Allele(a("13")), State::Lumped { members: 4 }];
-        let m = transition_matrix(MutationKind::Equal, 0.002, &states, &[0.2, 0.3, 0.5], 6);
+        let m = transition_matrix(MutationKind::Equal, 0.002, &states, &[0.2, 0.3, 0.5], 6, 0.0);
         assert!((m[1] - 0.002 / 5.0).abs() < 1e-15);
         assert!((m[2] - 4.0 * 0.002 / 5.0).abs() < 1e-15);
     }

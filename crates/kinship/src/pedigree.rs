@@ -120,13 +120,21 @@ impl Alphabet {
         let (paternal, maternal) = match model.mutation {
             Some(m) => {
                 let rates = m.rates(model.locus);
+                let heterozygosity: f64 = listed
+                    .iter()
+                    .chain(observed.iter().filter(|a| !listed.contains(a)))
+                    .map(|a| {
+                        let p = model.table.frequency(model.locus, *a);
+                        p * (1.0 - p)
+                    })
+                    .sum();
                 (
-                    transition_matrix(m.kind, rates.paternal, &states, &freqs, total_alleles),
-                    transition_matrix(m.kind, rates.maternal, &states, &freqs, total_alleles),
+                    transition_matrix(m.kind, rates.paternal, &states, &freqs, total_alleles, heterozygosity),
+                    transition_matrix(m.kind, rates.maternal, &states, &freqs, total_alleles, heterozygosity),
                 )
             }
             None => {
-                let identity = transition_matrix(crate::MutationKind::Equal, 0.0, &states, &freqs, total_alleles);
+                let identity = transition_matrix(crate::MutationKind::Equal, 0.0, &states, &freqs, total_alleles, 0.0);
                 (identity.clone(), identity)
             }
         };
