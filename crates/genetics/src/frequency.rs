@@ -56,11 +56,43 @@ impl LocusFrequencies {
 /// A population's allele frequencies with its rule for unseen alleles. Lookups never fail: an
 /// allele absent from the table gets the minimum frequency, so that a rare allele in a child
 /// never makes a likelihood zero or undefined.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FrequencyTable {
     pub name: String,
     loci: BTreeMap<Locus, LocusFrequencies>,
     pub min_frequency: MinFrequency,
+    /// Frequencies after the minimum rule, indexed by locus then allele tenths: the kinship hot
+    /// loops look up several alleles per locus and a map lookup there would dominate.
+    #[serde(skip)]
+    dense: Vec<Option<DenseLocus>>,
+}
+
+/// One locus's frequencies in array form, with the sums the mutation models need.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DenseLocus {
+    freq: Box<[f64]>,
+    listed: Box<[u64]>,
+    /// Number of alleles the table lists.
+    pub listed_count: usize,
+    /// Σ p(1 − p) over the listed alleles (after the minimum rule).
+    pub listed_heterozygosity: f64,
+}
+
+/// Allele tenths fit below this (see `Allele`).
+const DENSE_SIZE: usize = 1000;
+
+impl DenseLocus {
+    /// The frequency of the allele with these tenths (minimum rule applied).
+    #[inline]
+    pub fn frequency(&self, tenths: u16) -> f64 {
+        self.freq[usize::from(tenths)]
+    }
+
+    #[inline]
+    pub fn lists(&self, tenths: u16) -> bool {
+        let t = usize::from(tenths);
+        self.listed[t / 64] & (1 << (t % 64)) != 0
+    }
 }
 
 /// Something odd but not fatal found while building a table.
@@ -131,11 +163,38 @@ impl FrequencyTableBuilder {
         if loci.is_empty() {
             return Err(GeneticsError::EmptyTable);
         }
-        Ok((FrequencyTable { name: name.into(), loci, min_frequency }, warnings))
+        let mut table = FrequencyTable { name: name.into(), loci, min_frequency, dense: Vec::new() };
+        table.densify();
+        Ok((table, warnings))
     }
 }
 
 impl FrequencyTable {
+    fn densify(&mut self) {
+        let mut dense = vec![None; Locus::COUNT];
+        for (locus, freqs) in &self.loci {
+            let min = self.minimum(*locus);
+            let mut freq = vec![min; DENSE_SIZE].into_boxed_slice();
+            let mut listed = vec![0u64; DENSE_SIZE.div_ceil(64)].into_boxed_slice();
+            let mut heterozygosity = 0.0;
+            for (allele, f) in &freqs.alleles {
+                let t = usize::from(allele.tenths());
+                let p = f.max(min);
+                freq[t] = p;
+                listed[t / 64] |= 1 << (t % 64);
+                heterozygosity += p * (1.0 - p);
+            }
+            dense[locus.index()] = Some(DenseLocus { freq, listed, listed_count: freqs.alleles.len(), listed_heterozygosity: heterozygosity });
+        }
+        self.dense = dense;
+    }
+
+    /// Array-form frequencies for a locus, if the table has it.
+    #[inline]
+    pub fn dense(&self, locus: Locus) -> Option<&DenseLocus> {
+        self.dense.get(locus.index()).and_then(Option::as_ref)
+    }
+
     pub fn locus(&self, locus: Locus) -> Option<&LocusFrequencies> {
         self.loci.get(&locus)
     }
@@ -164,6 +223,9 @@ impl FrequencyTable {
     /// minimum if the allele is absent. Raising small published values to the floor is NRC II
     /// practice: a frequency estimated from one or two observations is not trusted below it.
     pub fn frequency(&self, locus: Locus, allele: Allele) -> f64 {
+        if let Some(d) = self.dense(locus) {
+            return d.frequency(allele.tenths());
+        }
         let min = self.minimum(locus);
         match self.loci.get(&locus).and_then(|l| l.get(allele)) {
             Some(f) if f >= min => f,
@@ -178,6 +240,7 @@ impl FrequencyTable {
 
     pub fn with_min_frequency(mut self, min_frequency: MinFrequency) -> Self {
         self.min_frequency = min_frequency;
+        self.densify();
         self
     }
 }

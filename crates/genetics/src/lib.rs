@@ -9,7 +9,7 @@ mod locus;
 mod profile;
 
 pub use allele::{Allele, AlleleCall};
-pub use frequency::{FrequencyTable, FrequencyTableBuilder, LocusFrequencies, MinFrequency, TableWarning};
+pub use frequency::{DenseLocus, FrequencyTable, FrequencyTableBuilder, LocusFrequencies, MinFrequency, TableWarning};
 pub use locus::{Locus, LocusKind};
 pub use profile::{Genotype, LocusCall, Profile, Unusable};
 

@@ -2,6 +2,8 @@
 //! mutation, trios, and whole-unit analysis. Profiles are drawn from the NIST Hispanic table
 //! with a fixed seed so runs are comparable.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use lazo_genetics::{Allele, FrequencyTable, Genotype, Locus, MinFrequency, Profile};
 use lazo_kinship::pedigree::{LocusModel, locus_likelihood, pair_pedigree};
@@ -84,7 +86,7 @@ fn bench(c: &mut Criterion) {
         })
     });
     let (duo, pa, ch) = pair_pedigree(Relationship::ParentChild).expect("duo");
-    group.bench_function(BenchmarkId::new("duo_engine_mutation", "theta0.01"), |b| {
+    group.bench_function(BenchmarkId::new("duo_engine_mutation_generic", "theta0.01"), |b| {
         b.iter(|| {
             let mut acc = 0.0;
             for (f, _, c) in &pairs {
@@ -98,7 +100,31 @@ fn bench(c: &mut Criterion) {
             acc
         })
     });
-    group.bench_function(BenchmarkId::new("trio", "theta0.01"), |b| {
+    group.bench_function(BenchmarkId::new("duo_closed_form_mutation", "theta0.01"), |b| {
+        b.iter(|| {
+            let mut acc = 0.0;
+            for (f, _, c) in &pairs {
+                for &l in &loci {
+                    let (Some(a), Some(b), Some(dense)) = (f.genotype(l), c.genotype(l), table.dense(l)) else { continue };
+                    acc += lazo_kinship::fast::duo(dense, l, a, b, true, 0.01, Some(&mutation));
+                }
+            }
+            acc
+        })
+    });
+    group.bench_function(BenchmarkId::new("trio_closed_form", "theta0.01"), |b| {
+        b.iter(|| {
+            let mut acc = 0.0;
+            for (f, m, c) in &pairs {
+                for &l in &loci {
+                    let (Some(a), Some(mo), Some(ch), Some(dense)) = (f.genotype(l), m.genotype(l), c.genotype(l), table.dense(l)) else { continue };
+                    acc += lazo_kinship::fast::trio(dense, l, a, mo, ch, 0.01, None);
+                }
+            }
+            acc
+        })
+    });
+    group.bench_function(BenchmarkId::new("trio_pair_lr_api", "theta0.01"), |b| {
         b.iter(|| {
             let mut acc = 0.0;
             let model = Model { table: &table, theta: 0.01, mutation: None };

@@ -10,6 +10,7 @@
 //!
 //! Pure: no I/O, no clock, no randomness. Every function is deterministic in its inputs.
 
+pub mod fast;
 pub mod mutation;
 pub mod pair;
 pub mod pairwise;

@@ -164,11 +164,18 @@ pub fn pair_lr(a: &Profile, b: &Profile, relationship: Relationship, mother: Opt
     for locus in loci {
         let (Some(ga), Some(gb)) = (a.genotype(locus), b.genotype(locus)) else { continue };
         let lm = model.locus(locus);
+        let dense = model.table.dense(locus).filter(|_| crate::fast::covers(model.mutation));
         let (lr, inconsistent) = if let (Some((h1, h0)), Some(m)) = (&trio, mother) {
             let Some(gm) = m.genotype(locus) else { continue };
+            if let Some(dense) = dense {
+                out.push(LocusLr { locus, lr: crate::fast::trio(dense, locus, ga, gm, gb, model.theta, model.mutation), inconsistent: trio_inconsistent(ga, gm, gb) });
+                continue;
+            }
             let genotypes = [Some(ga), Some(gm), Some(gb), None];
             let lr = locus_likelihood(&h1.0, &genotypes[..3], &lm) / locus_likelihood(&h0.0, &[Some(ga), Some(gm), None, Some(gb)], &lm);
             (lr, trio_inconsistent(ga, gm, gb))
+        } else if let (Some(dense), Relationship::ParentChild) = (dense, relationship) {
+            (crate::fast::duo(dense, locus, ga, gb, true, model.theta, model.mutation), duo_inconsistent(ga, gb))
         } else if let Some(((h1, a1, b1), (h0, a0, b0))) = &pair {
             let lr = two_person(h1, *a1, *b1, ga, gb, &lm) / two_person(h0, *a0, *b0, ga, gb, &lm);
             (lr, relationship == Relationship::ParentChild && duo_inconsistent(ga, gb))

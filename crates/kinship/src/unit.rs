@@ -176,7 +176,10 @@ pub fn duo_lr(parent: &Profile, child: &Profile, role: Role, model: &Model<'_>) 
     for locus in loci {
         let (Some(gp), Some(gc)) = (parent.genotype(locus), child.genotype(locus)) else { continue };
         let lm = model.locus(locus);
-        let lr = if model.mutation.is_none() {
+        let dense = model.table.dense(locus).filter(|_| crate::fast::covers(model.mutation));
+        let lr = if let Some(dense) = dense {
+            crate::fast::duo(dense, locus, gp, gc, role == Role::Father, model.theta, model.mutation)
+        } else if model.mutation.is_none() {
             pairwise::locus_lr(gp, gc, |x| model.table.frequency(locus, x), Relationship::ParentChild.ibd(), model.theta)
         } else {
             let numerator = locus_likelihood(&h1, &[Some(gp), None, Some(gc)], &lm);

@@ -1,5 +1,7 @@
 //! Property tests: invariants that must hold for every input, checked on random ones.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use lazo_genetics::{Allele, FrequencyTable, FrequencyTableBuilder, Genotype, Locus, MinFrequency};
 use lazo_kinship::pedigree::{LocusModel, Pedigree, locus_likelihood, pair_pedigree};
 use lazo_kinship::{MutationKind, MutationModel, Relationship, pairwise};
@@ -29,9 +31,9 @@ fn genotype_strategy() -> impl Strategy<Value = Genotype> {
 
 fn all_genotypes() -> Vec<Genotype> {
     let mut v = Vec::new();
-    for i in 0..ALLELES.len() {
-        for j in i..ALLELES.len() {
-            v.push(Genotype::new(Allele::from_tenths(ALLELES[i]).unwrap(), Allele::from_tenths(ALLELES[j]).unwrap()));
+    for (i, a) in ALLELES.iter().enumerate() {
+        for b in &ALLELES[i..] {
+            v.push(Genotype::new(Allele::from_tenths(*a).unwrap(), Allele::from_tenths(*b).unwrap()));
         }
     }
     v
@@ -157,5 +159,44 @@ proptest! {
         let lr = locus_likelihood(&duo, &put(duo.len(), p, c), &model) / locus_likelihood(&h0, &put(h0.len(), p0, c0), &model);
         // Not necessarily < 1: a one-step mutation can be likelier than a random rare allele.
         prop_assert!(lr > 0.0 && lr.is_finite(), "{lr}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The closed-form duo and trio give exactly what the pedigree engine gives.
+    #[test]
+    fn closed_forms_match_the_engine(table in table_strategy(), f in genotype_strategy(), m in genotype_strategy(), c in genotype_strategy(), theta in 0.0..0.1f64, mutation in mutation_strategy(), father in any::<bool>()) {
+        prop_assume!(lazo_kinship::fast::covers(mutation.as_ref()));
+        let model = LocusModel { locus: locus(), table: &table, theta, mutation: mutation.as_ref() };
+        let dense = table.dense(locus()).unwrap();
+        // Duo, parent in either role.
+        let mut duo = Pedigree::new();
+        let p = duo.add_founder("parent");
+        let o = duo.add_founder("other");
+        let (fa, mo) = if father { (p, o) } else { (o, p) };
+        duo.add_child("child", fa, mo).unwrap();
+        let mut unrelated = Pedigree::new();
+        unrelated.add_founder("parent");
+        unrelated.add_founder("child");
+        let engine = locus_likelihood(&duo, &[Some(f), None, Some(c)], &model) / locus_likelihood(&unrelated, &[Some(f), Some(c)], &model);
+        let closed = lazo_kinship::fast::duo(dense, locus(), f, c, father, theta, mutation.as_ref());
+        prop_assert!((engine - closed).abs() <= 1e-10 * engine.abs().max(1e-300), "duo engine {engine} closed {closed}");
+        // Trio.
+        let mut h1 = Pedigree::new();
+        let af = h1.add_founder("af");
+        let mother = h1.add_founder("mother");
+        h1.add_child("child", af, mother).unwrap();
+        let mut h0 = Pedigree::new();
+        h0.add_founder("af");
+        let mother0 = h0.add_founder("mother");
+        let unknown = h0.add_founder("unknown");
+        h0.add_child("child", unknown, mother0).unwrap();
+        let l0 = locus_likelihood(&h0, &[Some(f), Some(m), None, Some(c)], &model);
+        prop_assume!(l0 > 0.0);
+        let engine = locus_likelihood(&h1, &[Some(f), Some(m), Some(c)], &model) / l0;
+        let closed = lazo_kinship::fast::trio(dense, locus(), f, m, c, theta, mutation.as_ref());
+        prop_assert!((engine - closed).abs() <= 1e-10 * engine.abs().max(1e-300), "trio engine {engine} closed {closed}");
     }
 }

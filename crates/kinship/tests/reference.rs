@@ -1,6 +1,8 @@
 //! Reproduces every reference LR in tests/reference/cases.csv (computed with forrel/pedprobr and
 //! cross-checked with Familias) and the worked values of tests/reference/README.md.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use lazo_formats::{read_frequencies, read_profiles};
 use lazo_genetics::{Locus, MinFrequency, Profile};
 use lazo_kinship::{Model, MutationModel, Relationship, pair_lr};
