@@ -9,10 +9,18 @@ use lazo_genetics::{FrequencyTable, MinFrequency};
 /// Reads a profile file: CODIS CMF XML when it looks like XML, a GeneMapper-style table
 /// otherwise. Warnings (tri-allelic or off-ladder loci left out) go to the log.
 pub fn profiles(path: &Path) -> Result<ProfileSet> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read profiles {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read profiles {}", path.display()))?;
     let name = path.display().to_string();
-    let is_xml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml")) || text.trim_start().starts_with('<');
-    let set = if is_xml { lazo_formats::read_cmf(&text, &name)? } else { lazo_formats::read_profiles(&text, &name)? };
+    let is_xml = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xml"))
+        || text.trim_start().starts_with('<');
+    let set = if is_xml {
+        lazo_formats::read_cmf(&text, &name)?
+    } else {
+        lazo_formats::read_profiles(&text, &name)?
+    };
     for warning in set.warnings() {
         tracing::warn!("{warning}");
     }
@@ -20,12 +28,21 @@ pub fn profiles(path: &Path) -> Result<ProfileSet> {
 }
 
 /// The frequency table: the user's file, or the named built-in population.
-pub fn frequencies(path: Option<&Path>, population: &str, min: MinFrequency) -> Result<FrequencyTable> {
+pub fn frequencies(
+    path: Option<&Path>,
+    population: &str,
+    min: MinFrequency,
+) -> Result<FrequencyTable> {
     match path {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read frequencies {}", path.display()))?;
-            let name = path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned());
-            let (table, warnings) = lazo_formats::read_frequencies(&text, &path.display().to_string(), &name, min)?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read frequencies {}", path.display()))?;
+            let name = path.file_stem().map_or_else(
+                || path.display().to_string(),
+                |s| s.to_string_lossy().into_owned(),
+            );
+            let (table, warnings) =
+                lazo_formats::read_frequencies(&text, &path.display().to_string(), &name, min)?;
             for w in warnings {
                 tracing::warn!("{}: {}: {}", path.display(), w.locus, w.message);
             }
@@ -35,7 +52,9 @@ pub fn frequencies(path: Option<&Path>, population: &str, min: MinFrequency) -> 
             let population = lazo_formats::embedded::populations()
                 .iter()
                 .find(|p| p.id == population)
-                .with_context(|| format!("unknown population {population:?}; `lazo populations` lists them"))?;
+                .with_context(|| {
+                    format!("unknown population {population:?}; `lazo populations` lists them")
+                })?;
             Ok(population.table(min)?)
         }
     }
@@ -46,7 +65,12 @@ pub fn min_frequency(spec: &str) -> Result<MinFrequency> {
     if spec.eq_ignore_ascii_case("nrc") || spec.eq_ignore_ascii_case("5/2n") {
         return Ok(MinFrequency::default());
     }
-    let value: f64 = spec.parse().with_context(|| format!("--min-frequency {spec:?}: expected `nrc` or a number"))?;
-    anyhow::ensure!(value > 0.0 && value < 1.0, "--min-frequency {value} must be between 0 and 1");
+    let value: f64 = spec
+        .parse()
+        .with_context(|| format!("--min-frequency {spec:?}: expected `nrc` or a number"))?;
+    anyhow::ensure!(
+        value > 0.0 && value < 1.0,
+        "--min-frequency {value} must be between 0 and 1"
+    );
     Ok(MinFrequency::Fixed(value))
 }

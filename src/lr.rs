@@ -76,33 +76,78 @@ struct LocusJson {
 }
 
 pub fn run(args: LrArgs) -> Result<()> {
-    let table = inputs::frequencies(args.freqs.as_deref(), &args.population, inputs::min_frequency(&args.min_frequency)?)?;
+    let table = inputs::frequencies(
+        args.freqs.as_deref(),
+        &args.population,
+        inputs::min_frequency(&args.min_frequency)?,
+    )?;
     let profiles = inputs::profiles(&args.profiles)?;
     let source = args.profiles.display();
-    let person = |id: &str| profiles.get(id).with_context(|| format!("sample {id:?} is not in {source}"));
+    let person = |id: &str| {
+        profiles
+            .get(id)
+            .with_context(|| format!("sample {id:?} is not in {source}"))
+    };
     let (a, b) = (person(&args.a)?, person(&args.b)?);
     let mother = args.mother.as_deref().map(person).transpose()?;
-    let mutation = args.mutation.as_deref().map(settings::parse_mutation).transpose()?.flatten();
+    let mutation = args
+        .mutation
+        .as_deref()
+        .map(settings::parse_mutation)
+        .transpose()?
+        .flatten();
     let loci: Option<Vec<Locus>> = args
         .loci
         .as_ref()
-        .map(|names| names.iter().map(|n| Locus::parse(n).with_context(|| format!("--loci: unknown locus {n:?}"))).collect())
+        .map(|names| {
+            names
+                .iter()
+                .map(|n| Locus::parse(n).with_context(|| format!("--loci: unknown locus {n:?}")))
+                .collect()
+        })
         .transpose()?;
-    anyhow::ensure!(args.prior > 0.0 && args.prior < 1.0, "--prior {} must be strictly between 0 and 1", args.prior);
-    let model = Model { table: &table, theta: args.theta, mutation: mutation.as_ref() };
+    anyhow::ensure!(
+        args.prior > 0.0 && args.prior < 1.0,
+        "--prior {} must be strictly between 0 and 1",
+        args.prior
+    );
+    let model = Model {
+        table: &table,
+        theta: args.theta,
+        mutation: mutation.as_ref(),
+    };
     let result = pair_lr(a, b, args.relation, mother, &model, loci.as_deref())?;
     if let Some(requested) = &loci {
-        let missing: Vec<String> = result.excluded.iter().filter(|e| requested.contains(&e.locus)).map(|e| format!("{} ({})", e.locus, e.reason)).collect();
-        anyhow::ensure!(missing.is_empty(), "--loci: cannot use {}", missing.join(", "));
+        let missing: Vec<String> = result
+            .excluded
+            .iter()
+            .filter(|e| requested.contains(&e.locus))
+            .map(|e| format!("{} ({})", e.locus, e.reason))
+            .collect();
+        anyhow::ensure!(
+            missing.is_empty(),
+            "--loci: cannot use {}",
+            missing.join(", ")
+        );
     }
-    anyhow::ensure!(result.loci_used() > 0, "no locus is typed in everyone involved and present in the frequency table");
+    anyhow::ensure!(
+        result.loci_used() > 0,
+        "no locus is typed in everyone involved and present in the frequency table"
+    );
 
     let log10 = result.log10_lr();
     if args.json {
         let out = LrJson {
             lr: result.lr(),
             log10_lr: log10,
-            loci: result.loci.iter().map(|l| LocusJson { locus: l.locus, lr: l.lr }).collect(),
+            loci: result
+                .loci
+                .iter()
+                .map(|l| LocusJson {
+                    locus: l.locus,
+                    lr: l.lr,
+                })
+                .collect(),
             relation: args.relation.name(),
             theta: args.theta,
             mutation: mutation.as_ref().map(ToString::to_string),
@@ -117,28 +162,56 @@ pub fn run(args: LrArgs) -> Result<()> {
         return Ok(());
     }
     let hypothesis = match (args.relation, mother) {
-        (Relationship::ParentChild, Some(m)) => format!("{} is the father of {} (mother {})", a.sample_id, b.sample_id, m.sample_id),
-        (Relationship::ParentChild, None) => format!("{} is a parent of {}", a.sample_id, b.sample_id),
-        (r, _) => format!("{} and {} are related as {}", a.sample_id, b.sample_id, r.name()),
+        (Relationship::ParentChild, Some(m)) => format!(
+            "{} is the father of {} (mother {})",
+            a.sample_id, b.sample_id, m.sample_id
+        ),
+        (Relationship::ParentChild, None) => {
+            format!("{} is a parent of {}", a.sample_id, b.sample_id)
+        }
+        (r, _) => format!(
+            "{} and {} are related as {}",
+            a.sample_id,
+            b.sample_id,
+            r.name()
+        ),
     };
     println!("H1: {hypothesis}\nH2: unrelated");
     println!(
         "frequencies: {}   theta: {}   mutation: {}",
         table.name,
         args.theta,
-        mutation.as_ref().map_or("none".to_string(), ToString::to_string)
+        mutation
+            .as_ref()
+            .map_or("none".to_string(), ToString::to_string)
     );
     println!("{:<10} {:>14}", "locus", "LR");
     for l in &result.loci {
-        println!("{:<10} {:>14.6}{}", l.locus.name(), l.lr, if l.inconsistent { "  inconsistent" } else { "" });
+        println!(
+            "{:<10} {:>14.6}{}",
+            l.locus.name(),
+            l.lr,
+            if l.inconsistent { "  inconsistent" } else { "" }
+        );
     }
     for e in &result.excluded {
         println!("{:<10} {:>14}  not used: {}", e.locus.name(), "-", e.reason);
     }
     match log10 {
-        Some(l) => println!("combined LR: {:.6e}  (log10 {l:.3}) over {} loci", result.lr(), result.loci_used()),
-        None => println!("combined LR: 0 (exclusion without a mutation model) over {} loci", result.loci_used()),
+        Some(l) => println!(
+            "combined LR: {:.6e}  (log10 {l:.3}) over {} loci",
+            result.lr(),
+            result.loci_used()
+        ),
+        None => println!(
+            "combined LR: 0 (exclusion without a mutation model) over {} loci",
+            result.loci_used()
+        ),
     }
-    println!("posterior probability of H1 at prior {}: {:.6}", args.prior, posterior(log10, args.prior));
+    println!(
+        "posterior probability of H1 at prior {}: {:.6}",
+        args.prior,
+        posterior(log10, args.prior)
+    );
     Ok(())
 }

@@ -1,9 +1,11 @@
 //! `lazo`: the command-line entry point. Glue only: parse arguments, read files, call the
 //! domain crates, print. Statistics live in `lazo-kinship`, parsing in `lazo-formats`.
 
+mod demo;
 mod inputs;
 mod lr;
 mod settings;
+mod simulate;
 mod verify;
 
 use std::process::ExitCode;
@@ -27,6 +29,10 @@ enum Command {
     Lr(lr::LrArgs),
     /// Verify the family units at intake: a verdict per unit under the verdict policy
     Verify(verify::VerifyArgs),
+    /// Simulate a border-intake cohort (profiles, units, ground truth)
+    Simulate(simulate::SimulateArgs),
+    /// Simulate a day of intake, verify every unit and print the summary
+    Demo(demo::DemoArgs),
     /// List the built-in population frequency tables
     Populations,
     /// Print the default verdict policy as TOML (a starting point for --policy)
@@ -35,16 +41,29 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cli.log));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cli.log));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 
     let result = match cli.command {
         Command::Lr(args) => lr::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Demo(args) => demo::run(args),
         Command::Populations => {
             for p in lazo_formats::embedded::populations() {
-                let marker = if p.id == lazo_formats::embedded::DEFAULT_POPULATION { " (default)" } else { "" };
-                println!("{:<40} {}{marker}\n{:<40} source: {}", p.id, p.description, "", p.source);
+                let marker = if p.id == lazo_formats::embedded::DEFAULT_POPULATION {
+                    " (default)"
+                } else {
+                    ""
+                };
+                println!(
+                    "{:<40} {}{marker}\n{:<40} source: {}",
+                    p.id, p.description, "", p.source
+                );
             }
             Ok(())
         }

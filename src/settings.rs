@@ -36,10 +36,16 @@ impl Default for Settings {
 
 impl Settings {
     pub fn load(path: Option<&std::path::Path>) -> Result<Settings> {
-        let Some(path) = path else { return Ok(Settings::default()) };
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read policy file {}", path.display()))?;
-        let settings: Settings = toml::from_str(&text).with_context(|| format!("{}: invalid policy", path.display()))?;
-        settings.validate().with_context(|| format!("{}: invalid policy", path.display()))?;
+        let Some(path) = path else {
+            return Ok(Settings::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read policy file {}", path.display()))?;
+        let settings: Settings =
+            toml::from_str(&text).with_context(|| format!("{}: invalid policy", path.display()))?;
+        settings
+            .validate()
+            .with_context(|| format!("{}: invalid policy", path.display()))?;
         Ok(settings)
     }
 
@@ -58,7 +64,9 @@ impl Settings {
 
     pub fn default_toml() -> String {
         let body = toml::to_string_pretty(&Settings::default()).unwrap_or_default();
-        format!("# Lazo verdict policy (defaults). Every threshold is explained in docs/POLICY.md.\n{body}")
+        format!(
+            "# Lazo verdict policy (defaults). Every threshold is explained in docs/POLICY.md.\n{body}"
+        )
     }
 }
 

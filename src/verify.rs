@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use lazo_formats::units::{UnitListing, UnitRole, read_units};
 use lazo_formats::ProfileSet;
+use lazo_formats::units::{UnitListing, UnitRole, read_units};
 use lazo_kinship::{FamilyUnit, Model, UnitReport, Verdict, analyse_unit};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -62,7 +62,12 @@ impl<'a> UnitJson<'a> {
 }
 
 /// Turns listings into family units, failing on the first sample id absent from the profiles.
-pub fn resolve_units<'p>(listings: &[UnitListing], profiles: &'p ProfileSet, units_file: &str, profiles_file: &str) -> Result<Vec<FamilyUnit<'p>>> {
+pub fn resolve_units<'p>(
+    listings: &[UnitListing],
+    profiles: &'p ProfileSet,
+    units_file: &str,
+    profiles_file: &str,
+) -> Result<Vec<FamilyUnit<'p>>> {
     listings
         .iter()
         .map(|listing| {
@@ -88,23 +93,41 @@ pub fn resolve_units<'p>(listings: &[UnitListing], profiles: &'p ProfileSet, uni
 
 pub fn run(args: VerifyArgs) -> Result<()> {
     let settings = Settings::load(args.policy.as_deref())?;
-    let table = inputs::frequencies(args.freqs.as_deref(), &settings.population, inputs::min_frequency(&args.min_frequency)?)?;
+    let table = inputs::frequencies(
+        args.freqs.as_deref(),
+        &settings.population,
+        inputs::min_frequency(&args.min_frequency)?,
+    )?;
     let profiles = inputs::profiles(&args.profiles)?;
     let units_name = args.units.display().to_string();
-    let units_text = std::fs::read_to_string(&args.units).with_context(|| format!("cannot read units {units_name}"))?;
+    let units_text = std::fs::read_to_string(&args.units)
+        .with_context(|| format!("cannot read units {units_name}"))?;
     let listings = read_units(&units_text, &units_name)?;
     // Every unit is resolved before anything is computed or printed: a bad id in the last row
     // must not leave half a report on screen.
-    let units = resolve_units(&listings, &profiles, &units_name, &args.profiles.display().to_string())?;
+    let units = resolve_units(
+        &listings,
+        &profiles,
+        &units_name,
+        &args.profiles.display().to_string(),
+    )?;
     let mutation = settings.mutation_model()?;
-    let model = Model { table: &table, theta: settings.theta, mutation: mutation.as_ref() };
+    let model = Model {
+        table: &table,
+        theta: settings.theta,
+        mutation: mutation.as_ref(),
+    };
 
     let progress = ProgressBar::new(units.len() as u64);
-    progress.set_style(ProgressStyle::with_template("{spinner} verifying {pos}/{len} units {wide_bar} {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    progress.set_style(
+        ProgressStyle::with_template("{spinner} verifying {pos}/{len} units {wide_bar} {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     let reports: Vec<UnitReport> = units
         .par_iter()
         .map(|unit| {
-            let report = analyse_unit(unit, &model, &settings.thresholds).with_context(|| format!("unit {}", unit.id));
+            let report = analyse_unit(unit, &model, &settings.thresholds)
+                .with_context(|| format!("unit {}", unit.id));
             progress.inc(1);
             report
         })
@@ -125,14 +148,26 @@ pub fn run(args: VerifyArgs) -> Result<()> {
 }
 
 fn print_table(reports: &[UnitReport], table: &str, settings: &Settings) {
-    println!("frequencies: {table}   theta: {}   mutation: {}", settings.theta, settings.mutation);
-    println!("{:<12} {:<14} {:<12} {:<12} {:>10} {:>5} {:>6}", "unit", "verdict", "parent", "child", "log10 LR", "loci", "incons");
+    println!(
+        "frequencies: {table}   theta: {}   mutation: {}",
+        settings.theta, settings.mutation
+    );
+    println!(
+        "{:<12} {:<14} {:<12} {:<12} {:>10} {:>5} {:>6}",
+        "unit", "verdict", "parent", "child", "log10 LR", "loci", "incons"
+    );
     for r in reports {
         for (i, c) in r.claims.iter().enumerate() {
             let unit = if i == 0 { r.unit_id.as_str() } else { "" };
             let verdict = if i == 0 { r.verdict.name() } else { "" };
             let lr = c.log10_lr.map_or("-inf".to_string(), |l| format!("{l:.2}"));
-            println!("{unit:<12} {verdict:<14} {:<12} {:<12} {lr:>10} {:>5} {:>6}", c.parent, c.child, c.loci_used, c.inconsistent_loci.len());
+            println!(
+                "{unit:<12} {verdict:<14} {:<12} {:<12} {lr:>10} {:>5} {:>6}",
+                c.parent,
+                c.child,
+                c.loci_used,
+                c.inconsistent_loci.len()
+            );
         }
         if r.verdict != Verdict::Verified {
             for reason in &r.reasons {

@@ -19,7 +19,11 @@ const MAX_TENTHS: u16 = 999;
 impl Allele {
     pub fn from_tenths(tenths: u16) -> Result<Allele, GeneticsError> {
         if tenths == 0 || tenths > MAX_TENTHS {
-            return Err(GeneticsError::MalformedAllele(format!("{}.{}", tenths / 10, tenths % 10)));
+            return Err(GeneticsError::MalformedAllele(format!(
+                "{}.{}",
+                tenths / 10,
+                tenths % 10
+            )));
         }
         Ok(Allele(tenths))
     }
@@ -43,7 +47,10 @@ impl Allele {
             }
             Some(_) => return Err(bad()),
         };
-        let tenths = repeats.checked_mul(10).and_then(|r| r.checked_add(partial)).ok_or_else(bad)?;
+        let tenths = repeats
+            .checked_mul(10)
+            .and_then(|r| r.checked_add(partial))
+            .ok_or_else(bad)?;
         Allele::from_tenths(tenths).map_err(|_| bad())
     }
 
@@ -127,9 +134,13 @@ impl AlleleCall {
             "Y" | "y" => Ok(AlleleCall::Y),
             _ => {
                 if let Some(rest) = t.strip_prefix('<') {
-                    Allele::parse(rest).map(AlleleCall::Below).map_err(|_| bad())
+                    Allele::parse(rest)
+                        .map(AlleleCall::Below)
+                        .map_err(|_| bad())
                 } else if let Some(rest) = t.strip_prefix('>') {
-                    Allele::parse(rest).map(AlleleCall::Above).map_err(|_| bad())
+                    Allele::parse(rest)
+                        .map(AlleleCall::Above)
+                        .map_err(|_| bad())
                 } else {
                     Allele::parse(t).map(AlleleCall::Sized).map_err(|_| bad())
                 }
@@ -145,7 +156,10 @@ impl AlleleCall {
     }
 
     pub fn is_off_ladder(self) -> bool {
-        matches!(self, AlleleCall::OffLadder | AlleleCall::Below(_) | AlleleCall::Above(_))
+        matches!(
+            self,
+            AlleleCall::OffLadder | AlleleCall::Below(_) | AlleleCall::Above(_)
+        )
     }
 }
 
@@ -177,7 +191,9 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["", "abc", "-1", "9.33", "9.", ".3", "0", "1000", "1e3", "9,3"] {
+        for bad in [
+            "", "abc", "-1", "9.33", "9.", ".3", "0", "1000", "1e3", "9,3",
+        ] {
             assert!(Allele::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }
@@ -185,7 +201,10 @@ mod tests {
     #[test]
     fn parses_off_ladder_and_sex_calls() {
         assert_eq!(AlleleCall::parse("OL").unwrap(), AlleleCall::OffLadder);
-        assert_eq!(AlleleCall::parse("<8").unwrap(), AlleleCall::Below(Allele::parse("8").unwrap()));
+        assert_eq!(
+            AlleleCall::parse("<8").unwrap(),
+            AlleleCall::Below(Allele::parse("8").unwrap())
+        );
         assert_eq!(AlleleCall::parse(">30").unwrap().to_string(), ">30");
         assert_eq!(AlleleCall::parse("X").unwrap(), AlleleCall::X);
         assert!(AlleleCall::parse("<").is_err());

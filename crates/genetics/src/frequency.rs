@@ -45,7 +45,10 @@ impl LocusFrequencies {
     }
 
     pub fn get(&self, allele: Allele) -> Option<f64> {
-        self.alleles.binary_search_by_key(&allele, |(a, _)| *a).ok().map(|i| self.alleles[i].1)
+        self.alleles
+            .binary_search_by_key(&allele, |(a, _)| *a)
+            .ok()
+            .map(|i| self.alleles[i].1)
     }
 
     pub fn sum(&self) -> f64 {
@@ -115,19 +118,41 @@ impl FrequencyTableBuilder {
 
     /// Adds one frequency. Rejects values outside [0, 1], non-finite values, repeated alleles,
     /// non-autosomal loci and conflicting N at one locus.
-    pub fn add(&mut self, locus: Locus, allele: Allele, frequency: f64, alleles_counted: Option<u32>) -> Result<(), GeneticsError> {
+    pub fn add(
+        &mut self,
+        locus: Locus,
+        allele: Allele,
+        frequency: f64,
+        alleles_counted: Option<u32>,
+    ) -> Result<(), GeneticsError> {
         if !locus.is_autosomal() {
-            return Err(GeneticsError::InvalidFrequency { locus: locus.name(), allele: allele.to_string(), reason: "frequencies are for autosomal loci only".into() });
+            return Err(GeneticsError::InvalidFrequency {
+                locus: locus.name(),
+                allele: allele.to_string(),
+                reason: "frequencies are for autosomal loci only".into(),
+            });
         }
         if !frequency.is_finite() || !(0.0..=1.0).contains(&frequency) {
-            return Err(GeneticsError::InvalidFrequency { locus: locus.name(), allele: allele.to_string(), reason: format!("frequency {frequency} is not between 0 and 1") });
+            return Err(GeneticsError::InvalidFrequency {
+                locus: locus.name(),
+                allele: allele.to_string(),
+                reason: format!("frequency {frequency} is not between 0 and 1"),
+            });
         }
         if alleles_counted == Some(0) {
-            return Err(GeneticsError::InvalidFrequency { locus: locus.name(), allele: allele.to_string(), reason: "N is zero".into() });
+            return Err(GeneticsError::InvalidFrequency {
+                locus: locus.name(),
+                allele: allele.to_string(),
+                reason: "N is zero".into(),
+            });
         }
         let entry = self.loci.entry(locus).or_default();
         if entry.0.insert(allele, frequency).is_some() {
-            return Err(GeneticsError::InvalidFrequency { locus: locus.name(), allele: allele.to_string(), reason: "allele listed twice".into() });
+            return Err(GeneticsError::InvalidFrequency {
+                locus: locus.name(),
+                allele: allele.to_string(),
+                reason: "allele listed twice".into(),
+            });
         }
         match (entry.1, alleles_counted) {
             (Some(old), Some(new)) if old != new => {
@@ -142,7 +167,11 @@ impl FrequencyTableBuilder {
     }
 
     /// Finishes the table, refusing loci whose frequencies sum far from 1.
-    pub fn build(self, name: impl Into<String>, min_frequency: MinFrequency) -> Result<(FrequencyTable, Vec<TableWarning>), GeneticsError> {
+    pub fn build(
+        self,
+        name: impl Into<String>,
+        min_frequency: MinFrequency,
+    ) -> Result<(FrequencyTable, Vec<TableWarning>), GeneticsError> {
         if let MinFrequency::Fixed(f) | MinFrequency::NrcII { fallback: f } = min_frequency
             && !(f > 0.0 && f < 1.0)
         {
@@ -153,17 +182,34 @@ impl FrequencyTableBuilder {
         for (locus, (alleles, n)) in self.loci {
             let sum: f64 = alleles.values().sum();
             if (sum - 1.0).abs() > SUM_TOLERANCE {
-                return Err(GeneticsError::FrequencySum { locus: locus.name(), sum });
+                return Err(GeneticsError::FrequencySum {
+                    locus: locus.name(),
+                    sum,
+                });
             }
             if (sum - 1.0).abs() > SUM_WARNING {
-                warnings.push(TableWarning { locus, message: format!("frequencies sum to {sum:.4}") });
+                warnings.push(TableWarning {
+                    locus,
+                    message: format!("frequencies sum to {sum:.4}"),
+                });
             }
-            loci.insert(locus, LocusFrequencies { alleles: alleles.into_iter().collect(), alleles_counted: n });
+            loci.insert(
+                locus,
+                LocusFrequencies {
+                    alleles: alleles.into_iter().collect(),
+                    alleles_counted: n,
+                },
+            );
         }
         if loci.is_empty() {
             return Err(GeneticsError::EmptyTable);
         }
-        let mut table = FrequencyTable { name: name.into(), loci, min_frequency, dense: Vec::new() };
+        let mut table = FrequencyTable {
+            name: name.into(),
+            loci,
+            min_frequency,
+            dense: Vec::new(),
+        };
         table.densify();
         Ok((table, warnings))
     }
@@ -184,7 +230,12 @@ impl FrequencyTable {
                 listed[t / 64] |= 1 << (t % 64);
                 heterozygosity += p * (1.0 - p);
             }
-            dense[locus.index()] = Some(DenseLocus { freq, listed, listed_count: freqs.alleles.len(), listed_heterozygosity: heterozygosity });
+            dense[locus.index()] = Some(DenseLocus {
+                freq,
+                listed,
+                listed_count: freqs.alleles.len(),
+                listed_heterozygosity: heterozygosity,
+            });
         }
         self.dense = dense;
     }
@@ -211,11 +262,13 @@ impl FrequencyTable {
     pub fn minimum(&self, locus: Locus) -> f64 {
         match self.min_frequency {
             MinFrequency::Fixed(f) => f,
-            MinFrequency::NrcII { fallback } => match self.loci.get(&locus).and_then(|l| l.alleles_counted) {
-                // 5 / 2N with N people = 5 / (alleles counted).
-                Some(n) => (5.0 / f64::from(n)).min(1.0),
-                None => fallback,
-            },
+            MinFrequency::NrcII { fallback } => {
+                match self.loci.get(&locus).and_then(|l| l.alleles_counted) {
+                    // 5 / 2N with N people = 5 / (alleles counted).
+                    Some(n) => (5.0 / f64::from(n)).min(1.0),
+                    None => fallback,
+                }
+            }
         }
     }
 

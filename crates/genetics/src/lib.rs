@@ -9,7 +9,9 @@ mod locus;
 mod profile;
 
 pub use allele::{Allele, AlleleCall};
-pub use frequency::{DenseLocus, FrequencyTable, FrequencyTableBuilder, LocusFrequencies, MinFrequency, TableWarning};
+pub use frequency::{
+    DenseLocus, FrequencyTable, FrequencyTableBuilder, LocusFrequencies, MinFrequency, TableWarning,
+};
 pub use locus::{Locus, LocusKind};
 pub use profile::{Genotype, LocusCall, Profile, Unusable};
 
@@ -26,7 +28,11 @@ pub enum GeneticsError {
     #[error("sample {sample:?} has locus {locus} twice")]
     DuplicateLocus { sample: String, locus: &'static str },
     #[error("invalid frequency for {locus} allele {allele}: {reason}")]
-    InvalidFrequency { locus: &'static str, allele: String, reason: String },
+    InvalidFrequency {
+        locus: &'static str,
+        allele: String,
+        reason: String,
+    },
     #[error("frequencies at {locus} sum to {sum:.4}, too far from 1 (wrong column or file?)")]
     FrequencySum { locus: &'static str, sum: f64 },
     #[error("minimum frequency {0} must be between 0 and 1")]

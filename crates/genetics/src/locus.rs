@@ -208,13 +208,20 @@ mod tests {
     #[test]
     fn aliases_and_case_fold_to_one_locus() {
         for spelling in ["Penta D", "Penta_D", "PentaD", "PENTA-D", "penta d"] {
-            assert_eq!(Locus::parse(spelling).unwrap().name(), "Penta_D", "{spelling}");
+            assert_eq!(
+                Locus::parse(spelling).unwrap().name(),
+                "Penta_D",
+                "{spelling}"
+            );
         }
         for spelling in ["VWA", "vWA", "vwa"] {
             assert_eq!(Locus::parse(spelling).unwrap().name(), "vWA");
         }
         assert_eq!(Locus::parse("THO1").unwrap().name(), "TH01");
-        assert_eq!(Locus::parse("Amelogenin").unwrap().kind(), LocusKind::Amelogenin);
+        assert_eq!(
+            Locus::parse("Amelogenin").unwrap().kind(),
+            LocusKind::Amelogenin
+        );
         assert_eq!(Locus::parse("DYS391").unwrap().kind(), LocusKind::YStr);
     }
 

@@ -17,11 +17,24 @@ pub struct Genotype {
 
 impl Genotype {
     pub fn new(a: Allele, b: Allele) -> Genotype {
-        if a <= b { Genotype { first: a, second: b } } else { Genotype { first: b, second: a } }
+        if a <= b {
+            Genotype {
+                first: a,
+                second: b,
+            }
+        } else {
+            Genotype {
+                first: b,
+                second: a,
+            }
+        }
     }
 
     pub fn homozygote(a: Allele) -> Genotype {
-        Genotype { first: a, second: a }
+        Genotype {
+            first: a,
+            second: a,
+        }
     }
 
     pub fn alleles(self) -> [Allele; 2] {
@@ -70,7 +83,10 @@ pub enum Unusable {
 #[serde(rename_all = "snake_case")]
 pub enum LocusCall {
     Typed(Genotype),
-    Unusable { calls: Vec<AlleleCall>, reason: Unusable },
+    Unusable {
+        calls: Vec<AlleleCall>,
+        reason: Unusable,
+    },
     /// Amelogenin or a Y-STR: recorded, never used in autosomal likelihoods.
     NonAutosomal(Vec<AlleleCall>),
 }
@@ -85,10 +101,17 @@ impl LocusCall {
         if !locus.is_autosomal() {
             return Ok(LocusCall::NonAutosomal(calls.to_vec()));
         }
-        if calls.iter().any(|c| matches!(c, AlleleCall::X | AlleleCall::Y)) {
+        if calls
+            .iter()
+            .any(|c| matches!(c, AlleleCall::X | AlleleCall::Y))
+        {
             return Err(GeneticsError::MalformedAllele(format!(
                 "{} at autosomal locus {}",
-                calls.iter().find(|c| matches!(c, AlleleCall::X | AlleleCall::Y)).map(ToString::to_string).unwrap_or_default(),
+                calls
+                    .iter()
+                    .find(|c| matches!(c, AlleleCall::X | AlleleCall::Y))
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
                 locus
             )));
         }
@@ -96,10 +119,16 @@ impl LocusCall {
         distinct.sort();
         distinct.dedup();
         if distinct.len() > 2 {
-            return Ok(LocusCall::Unusable { calls: calls.to_vec(), reason: Unusable::TriAllelic });
+            return Ok(LocusCall::Unusable {
+                calls: calls.to_vec(),
+                reason: Unusable::TriAllelic,
+            });
         }
         if distinct.iter().any(|c| c.is_off_ladder()) {
-            return Ok(LocusCall::Unusable { calls: calls.to_vec(), reason: Unusable::OffLadder });
+            return Ok(LocusCall::Unusable {
+                calls: calls.to_vec(),
+                reason: Unusable::OffLadder,
+            });
         }
         let sized: Vec<Allele> = distinct.iter().filter_map(|c| c.sized()).collect();
         match sized.as_slice() {
@@ -128,14 +157,20 @@ pub struct Profile {
 
 impl Profile {
     pub fn new(sample_id: impl Into<String>) -> Profile {
-        Profile { sample_id: sample_id.into(), calls: BTreeMap::new() }
+        Profile {
+            sample_id: sample_id.into(),
+            calls: BTreeMap::new(),
+        }
     }
 
     /// Records the call at a locus; a second call at the same locus is an error (two rows for
     /// one marker usually mean two samples were merged).
     pub fn insert(&mut self, locus: Locus, call: LocusCall) -> Result<(), GeneticsError> {
         if self.calls.contains_key(&locus) {
-            return Err(GeneticsError::DuplicateLocus { sample: self.sample_id.clone(), locus: locus.name() });
+            return Err(GeneticsError::DuplicateLocus {
+                sample: self.sample_id.clone(),
+                locus: locus.name(),
+            });
         }
         self.calls.insert(locus, call);
         Ok(())
@@ -219,11 +254,17 @@ mod tests {
         let l = Locus::parse("TPOX").unwrap();
         assert!(matches!(
             LocusCall::from_calls(l, &calls(&["8", "9", "10"])).unwrap(),
-            LocusCall::Unusable { reason: Unusable::TriAllelic, .. }
+            LocusCall::Unusable {
+                reason: Unusable::TriAllelic,
+                ..
+            }
         ));
         assert!(matches!(
             LocusCall::from_calls(l, &calls(&["8", "OL"])).unwrap(),
-            LocusCall::Unusable { reason: Unusable::OffLadder, .. }
+            LocusCall::Unusable {
+                reason: Unusable::OffLadder,
+                ..
+            }
         ));
     }
 
@@ -241,7 +282,11 @@ mod tests {
     fn duplicate_locus_is_an_error() {
         let l = Locus::parse("vWA").unwrap();
         let mut p = Profile::new("S");
-        p.insert(l, LocusCall::from_calls(l, &calls(&["16", "17"])).unwrap()).unwrap();
-        assert!(p.insert(l, LocusCall::from_calls(l, &calls(&["16"])).unwrap()).is_err());
+        p.insert(l, LocusCall::from_calls(l, &calls(&["16", "17"])).unwrap())
+            .unwrap();
+        assert!(
+            p.insert(l, LocusCall::from_calls(l, &calls(&["16"])).unwrap())
+                .is_err()
+        );
     }
 }

@@ -7,11 +7,24 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use lazo_genetics::{Allele, FrequencyTable, Genotype, Locus, MinFrequency, Profile};
 use lazo_kinship::pedigree::{LocusModel, locus_likelihood, pair_pedigree};
-use lazo_kinship::{FamilyUnit, Model, MutationModel, Policy, Relationship, analyse_unit, pairwise};
+use lazo_kinship::{
+    FamilyUnit, Model, MutationModel, Policy, Relationship, analyse_unit, pairwise,
+};
 
 fn table() -> FrequencyTable {
-    let text = std::fs::read_to_string(format!("{}/../../data/frequencies/nist1036_hispanic.csv", env!("CARGO_MANIFEST_DIR"))).expect("table");
-    lazo_formats::read_frequencies(&text, "nist1036_hispanic.csv", "nist1036-hispanic", MinFrequency::default()).expect("parse").0
+    let text = std::fs::read_to_string(format!(
+        "{}/../../data/frequencies/nist1036_hispanic.csv",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("table");
+    lazo_formats::read_frequencies(
+        &text,
+        "nist1036_hispanic.csv",
+        "nist1036-hispanic",
+        MinFrequency::default(),
+    )
+    .expect("parse")
+    .0
 }
 
 /// A tiny deterministic generator (xorshift) so the bench needs no RNG crate.
@@ -50,7 +63,9 @@ fn founder(rng: &mut Rng, table: &FrequencyTable, id: &str) -> Profile {
 fn child(rng: &mut Rng, f: &Profile, m: &Profile, id: &str) -> Profile {
     let mut p = Profile::new(id);
     for l in Locus::codis_core() {
-        let (Some(gf), Some(gm)) = (f.genotype(l), m.genotype(l)) else { continue };
+        let (Some(gf), Some(gm)) = (f.genotype(l), m.genotype(l)) else {
+            continue;
+        };
         p.set_genotype(l, Genotype::new(rng.pick(gf), rng.pick(gm)));
     }
     p
@@ -73,51 +88,85 @@ fn bench(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("locus_lr");
     group.throughput(Throughput::Elements(evaluations));
-    group.bench_function(BenchmarkId::new("pairwise_parent_child", "theta0.01"), |b| {
-        b.iter(|| {
-            let mut acc = 0.0;
-            for (f, _, c) in &pairs {
-                for &l in &loci {
-                    let (Some(a), Some(b)) = (f.genotype(l), c.genotype(l)) else { continue };
-                    acc += pairwise::locus_lr(a, b, |x| table.frequency(l, x), Relationship::ParentChild.ibd(), 0.01);
+    group.bench_function(
+        BenchmarkId::new("pairwise_parent_child", "theta0.01"),
+        |b| {
+            b.iter(|| {
+                let mut acc = 0.0;
+                for (f, _, c) in &pairs {
+                    for &l in &loci {
+                        let (Some(a), Some(b)) = (f.genotype(l), c.genotype(l)) else {
+                            continue;
+                        };
+                        acc += pairwise::locus_lr(
+                            a,
+                            b,
+                            |x| table.frequency(l, x),
+                            Relationship::ParentChild.ibd(),
+                            0.01,
+                        );
+                    }
                 }
-            }
-            acc
-        })
-    });
+                acc
+            })
+        },
+    );
     let (duo, pa, ch) = pair_pedigree(Relationship::ParentChild).expect("duo");
-    group.bench_function(BenchmarkId::new("duo_engine_mutation_generic", "theta0.01"), |b| {
-        b.iter(|| {
-            let mut acc = 0.0;
-            for (f, _, c) in &pairs {
-                for &l in &loci {
-                    let mut g = vec![None; duo.len()];
-                    g[pa] = f.genotype(l);
-                    g[ch] = c.genotype(l);
-                    acc += locus_likelihood(&duo, &g, &LocusModel { locus: l, table: &table, theta: 0.01, mutation: Some(&mutation) });
+    group.bench_function(
+        BenchmarkId::new("duo_engine_mutation_generic", "theta0.01"),
+        |b| {
+            b.iter(|| {
+                let mut acc = 0.0;
+                for (f, _, c) in &pairs {
+                    for &l in &loci {
+                        let mut g = vec![None; duo.len()];
+                        g[pa] = f.genotype(l);
+                        g[ch] = c.genotype(l);
+                        acc += locus_likelihood(
+                            &duo,
+                            &g,
+                            &LocusModel {
+                                locus: l,
+                                table: &table,
+                                theta: 0.01,
+                                mutation: Some(&mutation),
+                            },
+                        );
+                    }
                 }
-            }
-            acc
-        })
-    });
-    group.bench_function(BenchmarkId::new("duo_closed_form_mutation", "theta0.01"), |b| {
-        b.iter(|| {
-            let mut acc = 0.0;
-            for (f, _, c) in &pairs {
-                for &l in &loci {
-                    let (Some(a), Some(b), Some(dense)) = (f.genotype(l), c.genotype(l), table.dense(l)) else { continue };
-                    acc += lazo_kinship::fast::duo(dense, l, a, b, true, 0.01, Some(&mutation));
+                acc
+            })
+        },
+    );
+    group.bench_function(
+        BenchmarkId::new("duo_closed_form_mutation", "theta0.01"),
+        |b| {
+            b.iter(|| {
+                let mut acc = 0.0;
+                for (f, _, c) in &pairs {
+                    for &l in &loci {
+                        let (Some(a), Some(b), Some(dense)) =
+                            (f.genotype(l), c.genotype(l), table.dense(l))
+                        else {
+                            continue;
+                        };
+                        acc += lazo_kinship::fast::duo(dense, l, a, b, true, 0.01, Some(&mutation));
+                    }
                 }
-            }
-            acc
-        })
-    });
+                acc
+            })
+        },
+    );
     group.bench_function(BenchmarkId::new("trio_closed_form", "theta0.01"), |b| {
         b.iter(|| {
             let mut acc = 0.0;
             for (f, m, c) in &pairs {
                 for &l in &loci {
-                    let (Some(a), Some(mo), Some(ch), Some(dense)) = (f.genotype(l), m.genotype(l), c.genotype(l), table.dense(l)) else { continue };
+                    let (Some(a), Some(mo), Some(ch), Some(dense)) =
+                        (f.genotype(l), m.genotype(l), c.genotype(l), table.dense(l))
+                    else {
+                        continue;
+                    };
                     acc += lazo_kinship::fast::trio(dense, l, a, mo, ch, 0.01, None);
                 }
             }
@@ -127,9 +176,16 @@ fn bench(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("trio_pair_lr_api", "theta0.01"), |b| {
         b.iter(|| {
             let mut acc = 0.0;
-            let model = Model { table: &table, theta: 0.01, mutation: None };
+            let model = Model {
+                table: &table,
+                theta: 0.01,
+                mutation: None,
+            };
             for (f, m, c) in &pairs {
-                acc += lazo_kinship::pair_lr(f, c, Relationship::ParentChild, Some(m), &model, None).map(|r| r.lr()).unwrap_or(0.0);
+                acc +=
+                    lazo_kinship::pair_lr(f, c, Relationship::ParentChild, Some(m), &model, None)
+                        .map(|r| r.lr())
+                        .unwrap_or(0.0);
             }
             acc
         })
@@ -141,18 +197,32 @@ fn bench(c: &mut Criterion) {
         .map(|i| {
             let f = founder(&mut rng, &table, &format!("UF{i}"));
             let m = founder(&mut rng, &table, &format!("UM{i}"));
-            let kids = (0..3).map(|k| child(&mut rng, &f, &m, &format!("UC{i}-{k}"))).collect();
+            let kids = (0..3)
+                .map(|k| child(&mut rng, &f, &m, &format!("UC{i}-{k}")))
+                .collect();
             (f, m, kids)
         })
         .collect();
     group.throughput(Throughput::Elements(units.len() as u64));
     let policy = Policy::default();
-    let model = Model { table: &table, theta: 0.01, mutation: Some(&mutation) };
-    for (label, two_parents) in [("mother_and_3_children", false), ("both_parents_and_3_children", true)] {
+    let model = Model {
+        table: &table,
+        theta: 0.01,
+        mutation: Some(&mutation),
+    };
+    for (label, two_parents) in [
+        ("mother_and_3_children", false),
+        ("both_parents_and_3_children", true),
+    ] {
         group.bench_function(label, |b| {
             b.iter(|| {
                 for (f, m, kids) in &units {
-                    let unit = FamilyUnit { id: "U".into(), mother: Some(m), father: two_parents.then_some(f), children: kids.iter().collect() };
+                    let unit = FamilyUnit {
+                        id: "U".into(),
+                        mother: Some(m),
+                        father: two_parents.then_some(f),
+                        children: kids.iter().collect(),
+                    };
                     let _ = analyse_unit(&unit, &model, &policy);
                 }
             })

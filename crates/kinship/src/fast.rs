@@ -65,11 +65,20 @@ impl Alphabet {
             freqs[len] = rest;
             len += 1;
         }
-        Alphabet { alleles, freqs, len, total_alleles, heterozygosity }
+        Alphabet {
+            alleles,
+            freqs,
+            len,
+            total_alleles,
+            heterozygosity,
+        }
     }
 
     fn index(&self, tenths: u16) -> usize {
-        self.alleles[..self.len].iter().position(|a| *a == tenths).unwrap_or(0)
+        self.alleles[..self.len]
+            .iter()
+            .position(|a| *a == tenths)
+            .unwrap_or(0)
     }
 
     /// P(state `from` → state `to`) under the model with this rate (engine's matrix entry).
@@ -83,7 +92,11 @@ impl Alphabet {
         match kind {
             MutationKind::Equal => {
                 let each = rate / (self.total_alleles as f64 - 1.0);
-                let members = if self.alleles[to] == LUMP { (self.total_alleles - (self.len - 1)) as f64 } else { 1.0 };
+                let members = if self.alleles[to] == LUMP {
+                    (self.total_alleles - (self.len - 1)) as f64
+                } else {
+                    1.0
+                };
                 if from != to {
                     each * members
                 } else if self.alleles[to] == LUMP {
@@ -93,20 +106,35 @@ impl Alphabet {
                 }
             }
             MutationKind::Proportional => {
-                let k = if self.heterozygosity > 0.0 { 1.0 / self.heterozygosity } else { 0.0 };
+                let k = if self.heterozygosity > 0.0 {
+                    1.0 / self.heterozygosity
+                } else {
+                    0.0
+                };
                 if from != to {
                     (k * rate * self.freqs[to]).min(1.0)
                 } else {
-                    let off: f64 = (0..self.len).filter(|&j| j != from).map(|j| (k * rate * self.freqs[j]).min(1.0)).sum();
+                    let off: f64 = (0..self.len)
+                        .filter(|&j| j != from)
+                        .map(|j| (k * rate * self.freqs[j]).min(1.0))
+                        .sum();
                     (1.0 - off).max(0.0)
                 }
             }
-            MutationKind::Stepwise { .. } => unreachable!("stepwise is not lumpable; callers use the engine"),
+            MutationKind::Stepwise { .. } => {
+                unreachable!("stepwise is not lumpable; callers use the engine")
+            }
         }
     }
 
     /// Transmission from a typed parent: ½ Σ over its two alleles.
-    fn typed_transmission(&self, kind: Option<MutationKind>, rate: f64, parent: Genotype, to: usize) -> f64 {
+    fn typed_transmission(
+        &self,
+        kind: Option<MutationKind>,
+        rate: f64,
+        parent: Genotype,
+        to: usize,
+    ) -> f64 {
         let [p1, p2] = parent.alleles().map(|a| self.index(a.tenths()));
         0.5 * (self.mutate(kind, rate, p1, to) + self.mutate(kind, rate, p2, to))
     }
@@ -117,24 +145,45 @@ impl Alphabet {
         let drawn = 2 * seen.len() as u32;
         let mut out = [0.0; MAX_STATES];
         for (y, slot) in out.iter_mut().enumerate().take(self.len) {
-            let count = seen.iter().flat_map(|g| g.alleles()).filter(|a| a.tenths() == self.alleles[y]).count() as u32;
+            let count = seen
+                .iter()
+                .flat_map(|g| g.alleles())
+                .filter(|a| a.tenths() == self.alleles[y])
+                .count() as u32;
             *slot = next_allele(self.freqs[y], count, drawn, theta);
         }
         out
     }
 
     /// Transmission from that untyped founder, mutation included.
-    fn untyped_transmission(&self, kind: Option<MutationKind>, rate: f64, draw: &[f64; MAX_STATES], to: usize) -> f64 {
+    fn untyped_transmission(
+        &self,
+        kind: Option<MutationKind>,
+        rate: f64,
+        draw: &[f64; MAX_STATES],
+        to: usize,
+    ) -> f64 {
         if kind.is_none() || rate == 0.0 {
             return draw[to];
         }
-        (0..self.len).map(|y| draw[y] * self.mutate(kind, rate, y, to)).sum()
+        (0..self.len)
+            .map(|y| draw[y] * self.mutate(kind, rate, y, to))
+            .sum()
     }
 
-    fn child(&self, child: Genotype, paternal: impl Fn(usize) -> f64, maternal: impl Fn(usize) -> f64) -> f64 {
+    fn child(
+        &self,
+        child: Genotype,
+        paternal: impl Fn(usize) -> f64,
+        maternal: impl Fn(usize) -> f64,
+    ) -> f64 {
         let [c1, c2] = child.alleles().map(|a| self.index(a.tenths()));
         let one = paternal(c1) * maternal(c2);
-        if c1 == c2 { one } else { one + paternal(c2) * maternal(c1) }
+        if c1 == c2 {
+            one
+        } else {
+            one + paternal(c2) * maternal(c1)
+        }
     }
 }
 
@@ -144,19 +193,35 @@ pub fn covers(mutation: Option<&MutationModel>) -> bool {
 }
 
 /// The rates to use: (transmitting parent's, other parent's).
-fn rates(mutation: Option<&MutationModel>, locus: lazo_genetics::Locus, parent_is_father: bool) -> (Option<MutationKind>, f64, f64) {
+fn rates(
+    mutation: Option<&MutationModel>,
+    locus: lazo_genetics::Locus,
+    parent_is_father: bool,
+) -> (Option<MutationKind>, f64, f64) {
     match mutation {
         None => (None, 0.0, 0.0),
         Some(m) => {
             let r = m.rates(locus);
-            let (mine, other) = if parent_is_father { (r.paternal, r.maternal) } else { (r.maternal, r.paternal) };
+            let (mine, other) = if parent_is_father {
+                (r.paternal, r.maternal)
+            } else {
+                (r.maternal, r.paternal)
+            };
             (Some(m.kind), mine, other)
         }
     }
 }
 
 /// Parent–child duo LR at one locus; the other parent is untyped.
-pub fn duo(dense: &DenseLocus, locus: lazo_genetics::Locus, parent: Genotype, child: Genotype, parent_is_father: bool, theta: f64, mutation: Option<&MutationModel>) -> f64 {
+pub fn duo(
+    dense: &DenseLocus,
+    locus: lazo_genetics::Locus,
+    parent: Genotype,
+    child: Genotype,
+    parent_is_father: bool,
+    theta: f64,
+    mutation: Option<&MutationModel>,
+) -> f64 {
     let alphabet = Alphabet::new(dense, &[parent, child]);
     let (kind, rate, other_rate) = rates(mutation, locus, parent_is_father);
     let from_parent = |x| alphabet.typed_transmission(kind, rate, parent, x);
@@ -167,13 +232,29 @@ pub fn duo(dense: &DenseLocus, locus: lazo_genetics::Locus, parent: Genotype, ch
 }
 
 /// Trio LR at one locus: alleged father and undisputed mother typed.
-pub fn trio(dense: &DenseLocus, locus: lazo_genetics::Locus, father: Genotype, mother: Genotype, child: Genotype, theta: f64, mutation: Option<&MutationModel>) -> f64 {
+pub fn trio(
+    dense: &DenseLocus,
+    locus: lazo_genetics::Locus,
+    father: Genotype,
+    mother: Genotype,
+    child: Genotype,
+    theta: f64,
+    mutation: Option<&MutationModel>,
+) -> f64 {
     let alphabet = Alphabet::new(dense, &[father, mother, child]);
     let (kind, paternal, maternal) = rates(mutation, locus, true);
     let from_mother = |x| alphabet.typed_transmission(kind, maternal, mother, x);
-    let h1 = alphabet.child(child, |x| alphabet.typed_transmission(kind, paternal, father, x), from_mother);
+    let h1 = alphabet.child(
+        child,
+        |x| alphabet.typed_transmission(kind, paternal, father, x),
+        from_mother,
+    );
     let draw = alphabet.next_draw(&[father, mother], theta);
-    let h0 = alphabet.child(child, |x| alphabet.untyped_transmission(kind, paternal, &draw, x), from_mother);
+    let h0 = alphabet.child(
+        child,
+        |x| alphabet.untyped_transmission(kind, paternal, &draw, x),
+        from_mother,
+    );
     h1 / h0
 }
 
@@ -181,10 +262,21 @@ pub fn trio(dense: &DenseLocus, locus: lazo_genetics::Locus, father: Genotype, m
 fn unrelated_child(alphabet: &Alphabet, seen: &[Genotype], child: Genotype, theta: f64) -> f64 {
     let [c1, c2] = child.alleles();
     let mut drawn = 2 * seen.len() as u32;
-    let count = |t: u16, extra: u32| seen.iter().flat_map(|g| g.alleles()).filter(|a| a.tenths() == t).count() as u32 + extra;
+    let count = |t: u16, extra: u32| {
+        seen.iter()
+            .flat_map(|g| g.alleles())
+            .filter(|a| a.tenths() == t)
+            .count() as u32
+            + extra
+    };
     let f = |t: u16| alphabet.freqs[alphabet.index(t)];
     let first = next_allele(f(c1.tenths()), count(c1.tenths(), 0), drawn, theta);
     drawn += 1;
-    let second = next_allele(f(c2.tenths()), count(c2.tenths(), u32::from(c1 == c2)), drawn, theta);
+    let second = next_allele(
+        f(c2.tenths()),
+        count(c2.tenths(), u32::from(c1 == c2)),
+        drawn,
+        theta,
+    );
     first * second * if c1 == c2 { 1.0 } else { 2.0 }
 }

@@ -24,12 +24,17 @@ pub use mutation::{MutationKind, MutationModel, ParentSex, SexRates, transmissio
 pub use pair::{LocusLr, LrResult, Model, pair_lr, posterior};
 pub use policy::Policy;
 pub use relationship::{Ibd, Relationship};
-pub use unit::{ClaimReport, ClaimStatus, FamilyUnit, JointReport, Role, UnitReport, Verdict, analyse_unit, duo_lr};
+pub use unit::{
+    ClaimReport, ClaimStatus, FamilyUnit, JointReport, Role, UnitReport, Verdict, analyse_unit,
+    duo_lr,
+};
 
 /// Errors from invalid models or requests (never from the data being unlikely).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum KinshipError {
-    #[error("unknown relationship {0:?} (parent-child, full-siblings, half-siblings, grandparent, avuncular, first-cousins, identical)")]
+    #[error(
+        "unknown relationship {0:?} (parent-child, full-siblings, half-siblings, grandparent, avuncular, first-cousins, identical)"
+    )]
     UnknownRelationship(String),
     #[error("IBD coefficients ({k0}, {k1}, {k2}) are not a valid non-inbred relationship")]
     InvalidIbd { k0: f64, k1: f64, k2: f64 },

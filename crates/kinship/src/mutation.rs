@@ -71,11 +71,21 @@ pub struct MutationModel {
 
 impl MutationModel {
     pub fn new(kind: MutationKind, rate: f64) -> Result<MutationModel, KinshipError> {
-        MutationModel::with_rates(kind, SexRates { paternal: rate, maternal: rate })
+        MutationModel::with_rates(
+            kind,
+            SexRates {
+                paternal: rate,
+                maternal: rate,
+            },
+        )
     }
 
     pub fn with_rates(kind: MutationKind, rates: SexRates) -> Result<MutationModel, KinshipError> {
-        let model = MutationModel { kind, rates, per_locus: BTreeMap::new() };
+        let model = MutationModel {
+            kind,
+            rates,
+            per_locus: BTreeMap::new(),
+        };
         model.validate()?;
         Ok(model)
     }
@@ -86,27 +96,46 @@ impl MutationModel {
         let bad = |why: &str| KinshipError::InvalidMutation(format!("{spec:?}: {why}"));
         let mut parts = spec.trim().split(':');
         let kind_name = parts.next().unwrap_or_default().to_ascii_lowercase();
-        let rate_text = parts.next().ok_or_else(|| bad("expected MODEL:RATE, e.g. equal:0.002"))?;
+        let rate_text = parts
+            .next()
+            .ok_or_else(|| bad("expected MODEL:RATE, e.g. equal:0.002"))?;
         let extra = parts.next();
         if parts.next().is_some() {
             return Err(bad("too many ':'-separated fields"));
         }
-        let number = |t: &str| t.trim().parse::<f64>().map_err(|_| bad(&format!("{t:?} is not a number")));
+        let number = |t: &str| {
+            t.trim()
+                .parse::<f64>()
+                .map_err(|_| bad(&format!("{t:?} is not a number")))
+        };
         let rates = match rate_text.split_once('/') {
-            Some((p, m)) => SexRates { paternal: number(p)?, maternal: number(m)? },
+            Some((p, m)) => SexRates {
+                paternal: number(p)?,
+                maternal: number(m)?,
+            },
             None => {
                 let r = number(rate_text)?;
-                SexRates { paternal: r, maternal: r }
+                SexRates {
+                    paternal: r,
+                    maternal: r,
+                }
             }
         };
         let kind = match kind_name.as_str() {
             "equal" => MutationKind::Equal,
             "proportional" => MutationKind::Proportional,
             "stepwise" => MutationKind::Stepwise {
-                range: extra.map(number).transpose()?.unwrap_or(DEFAULT_STEPWISE_RANGE),
+                range: extra
+                    .map(number)
+                    .transpose()?
+                    .unwrap_or(DEFAULT_STEPWISE_RANGE),
                 microvariant: DEFAULT_MICROVARIANT_WEIGHT,
             },
-            other => return Err(bad(&format!("unknown model {other:?} (equal, proportional, stepwise)"))),
+            other => {
+                return Err(bad(&format!(
+                    "unknown model {other:?} (equal, proportional, stepwise)"
+                )));
+            }
         };
         if extra.is_some() && !matches!(kind, MutationKind::Stepwise { .. }) {
             return Err(bad("only stepwise takes a range"));
@@ -119,14 +148,19 @@ impl MutationModel {
             if r.is_finite() && (0.0..=MAX_RATE).contains(&r) {
                 Ok(())
             } else {
-                Err(KinshipError::InvalidMutation(format!("rate {r} outside [0, {MAX_RATE}]")))
+                Err(KinshipError::InvalidMutation(format!(
+                    "rate {r} outside [0, {MAX_RATE}]"
+                )))
             }
         };
         for rates in std::iter::once(&self.rates).chain(self.per_locus.values()) {
             check(rates.paternal)?;
             check(rates.maternal)?;
         }
-        if let MutationKind::Stepwise { range, microvariant } = self.kind
+        if let MutationKind::Stepwise {
+            range,
+            microvariant,
+        } = self.kind
             && !(range > 0.0 && range < 1.0 && microvariant > 0.0 && microvariant <= 1.0)
         {
             return Err(KinshipError::InvalidMutation(format!(
@@ -170,7 +204,14 @@ pub(crate) enum State {
 /// locus (listed in the table plus observed unlisted ones), which the equal model divides by.
 /// `heterozygosity` is Σ p_i(1 − p_i) over every allele of the locus (used by the proportional
 /// model only).
-pub(crate) fn transition_matrix(kind: MutationKind, rate: f64, states: &[State], freqs: &[f64], total_alleles: usize, heterozygosity: f64) -> Vec<f64> {
+pub(crate) fn transition_matrix(
+    kind: MutationKind,
+    rate: f64,
+    states: &[State],
+    freqs: &[f64],
+    total_alleles: usize,
+    heterozygosity: f64,
+) -> Vec<f64> {
     let n = states.len();
     let mut m = vec![0.0; n * n];
     if rate == 0.0 || total_alleles < 2 {
@@ -189,7 +230,9 @@ pub(crate) fn transition_matrix(kind: MutationKind, rate: f64, states: &[State],
                         (false, State::Lumped { members }) => each * *members as f64,
                         (true, State::Allele(_)) => 1.0 - rate,
                         // Staying inside the lump: no mutation, or a mutation to another member.
-                        (true, State::Lumped { members }) => 1.0 - rate + each * (*members as f64 - 1.0),
+                        (true, State::Lumped { members }) => {
+                            1.0 - rate + each * (*members as f64 - 1.0)
+                        }
                     };
                 }
                 debug_assert!(matches!(from, State::Allele(_) | State::Lumped { .. }));
@@ -200,7 +243,11 @@ pub(crate) fn transition_matrix(kind: MutationKind, rate: f64, states: &[State],
             // population-average rate is `rate`. `heterozygosity` is computed by the caller
             // from the full allele list: computing it over a lumped alphabet would change the
             // model with the lumping.
-            let k = if heterozygosity > 0.0 { 1.0 / heterozygosity } else { 0.0 };
+            let k = if heterozygosity > 0.0 {
+                1.0 / heterozygosity
+            } else {
+                0.0
+            };
             for i in 0..n {
                 let mut off = 0.0;
                 for j in 0..n {
@@ -213,9 +260,14 @@ pub(crate) fn transition_matrix(kind: MutationKind, rate: f64, states: &[State],
                 m[i * n + i] = (1.0 - off).max(0.0);
             }
         }
-        MutationKind::Stepwise { range, microvariant } => {
+        MutationKind::Stepwise {
+            range,
+            microvariant,
+        } => {
             for (i, from) in states.iter().enumerate() {
-                let State::Allele(a) = from else { unreachable!("stepwise alphabets are never lumped") };
+                let State::Allele(a) = from else {
+                    unreachable!("stepwise alphabets are never lumped")
+                };
                 let weight = |b: Allele| {
                     let steps = (i32::from(a.repeats()) - i32::from(b.repeats())).unsigned_abs();
                     if a.partial() == b.partial() {
@@ -224,10 +276,15 @@ pub(crate) fn transition_matrix(kind: MutationKind, rate: f64, states: &[State],
                         microvariant * range.powi(steps.saturating_sub(1) as i32)
                     }
                 };
-                let total: f64 = states.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, s)| match s {
-                    State::Allele(b) => weight(*b),
-                    State::Lumped { .. } => 0.0,
-                }).sum();
+                let total: f64 = states
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, s)| match s {
+                        State::Allele(b) => weight(*b),
+                        State::Lumped { .. } => 0.0,
+                    })
+                    .sum();
                 for (j, to) in states.iter().enumerate() {
                     m[i * n + j] = if i == j {
                         1.0 - rate
@@ -257,8 +314,17 @@ pub enum ParentSex {
 /// The distribution of the allele a parent transmits when it carries `from`: every allele of
 /// the table's locus (plus `from` if unlisted) with its probability. For simulators, which
 /// must mutate with exactly the model the statistics assume.
-pub fn transmission_distribution(model: &MutationModel, locus: Locus, sex: ParentSex, from: Allele, table: &lazo_genetics::FrequencyTable) -> Vec<(Allele, f64)> {
-    let mut alleles: Vec<Allele> = table.locus(locus).map(|l| l.alleles().iter().map(|(a, _)| *a).collect()).unwrap_or_default();
+pub fn transmission_distribution(
+    model: &MutationModel,
+    locus: Locus,
+    sex: ParentSex,
+    from: Allele,
+    table: &lazo_genetics::FrequencyTable,
+) -> Vec<(Allele, f64)> {
+    let mut alleles: Vec<Allele> = table
+        .locus(locus)
+        .map(|l| l.alleles().iter().map(|(a, _)| *a).collect())
+        .unwrap_or_default();
     if !alleles.contains(&from) {
         alleles.push(from);
         alleles.sort();
@@ -271,10 +337,21 @@ pub fn transmission_distribution(model: &MutationModel, locus: Locus, sex: Paren
         ParentSex::Female => rates.maternal,
     };
     let heterozygosity = freqs.iter().map(|p| p * (1.0 - p)).sum();
-    let m = transition_matrix(model.kind, rate, &states, &freqs, alleles.len(), heterozygosity);
+    let m = transition_matrix(
+        model.kind,
+        rate,
+        &states,
+        &freqs,
+        alleles.len(),
+        heterozygosity,
+    );
     let n = alleles.len();
     let i = alleles.iter().position(|a| *a == from).unwrap_or(0);
-    alleles.iter().enumerate().map(|(j, a)| (*a, m[i * n + j])).collect()
+    alleles
+        .iter()
+        .enumerate()
+        .map(|(j, a)| (*a, m[i * n + j]))
+        .collect()
 }
 
 #[cfg(test)]
@@ -294,7 +371,14 @@ mod tests {
         assert_eq!(m.rates.maternal, 0.001);
         assert!(matches!(m.kind, MutationKind::Stepwise { range, .. } if range == 0.2));
         assert_eq!(m.to_string(), "stepwise:0.003/0.001:0.2");
-        for bad in ["equal", "equal:x", "equal:0.5", "foo:0.1", "equal:0.1:0.2", "stepwise:0.001:2"] {
+        for bad in [
+            "equal",
+            "equal:x",
+            "equal:0.5",
+            "foo:0.1",
+            "equal:0.1:0.2",
+            "stepwise:0.001:2",
+        ] {
             assert!(MutationModel::parse(bad).is_err(), "{bad}");
         }
     }
@@ -309,12 +393,30 @@ mod tests {
 
     #[test]
     fn matrices_are_stochastic() {
-        let states = [State::Allele(a("9")), State::Allele(a("9.3")), State::Allele(a("10")), State::Lumped { members: 3 }];
+        let states = [
+            State::Allele(a("9")),
+            State::Allele(a("9.3")),
+            State::Allele(a("10")),
+            State::Lumped { members: 3 },
+        ];
         let freqs = [0.2, 0.3, 0.1, 0.4];
         for kind in [MutationKind::Equal, MutationKind::Proportional] {
-            rows_sum_to_one(&transition_matrix(kind, 0.01, &states, &freqs, 6, freqs.iter().map(|p| p * (1.0 - p)).sum()), 4);
+            rows_sum_to_one(
+                &transition_matrix(
+                    kind,
+                    0.01,
+                    &states,
+                    &freqs,
+                    6,
+                    freqs.iter().map(|p| p * (1.0 - p)).sum(),
+                ),
+                4,
+            );
         }
-        let stepwise = MutationKind::Stepwise { range: 0.1, microvariant: 0.01 };
+        let stepwise = MutationKind::Stepwise {
+            range: 0.1,
+            microvariant: 0.01,
+        };
         let m = transition_matrix(stepwise, 0.01, &states[..3], &freqs[..3], 3, 0.0);
         rows_sum_to_one(&m, 3);
         // 9 -> 10 (one step) is far likelier than 9 -> 9.3 (microvariant change).
@@ -323,8 +425,19 @@ mod tests {
 
     #[test]
     fn equal_model_spreads_rate_evenly() {
-        let states = [State::Allele(a("12")), State::Allele(a("13")), State::Lumped { members: 4 }];
-        let m = transition_matrix(MutationKind::Equal, 0.002, &states, &[0.2, 0.3, 0.5], 6, 0.0);
+        let states = [
+            State::Allele(a("12")),
+            State::Allele(a("13")),
+            State::Lumped { members: 4 },
+        ];
+        let m = transition_matrix(
+            MutationKind::Equal,
+            0.002,
+            &states,
+            &[0.2, 0.3, 0.5],
+            6,
+            0.0,
+        );
         assert!((m[1] - 0.002 / 5.0).abs() < 1e-15);
         assert!((m[2] - 4.0 * 0.002 / 5.0).abs() < 1e-15);
     }

@@ -17,7 +17,12 @@ pub struct Model<'a> {
 
 impl<'a> Model<'a> {
     pub fn locus(&self, locus: Locus) -> LocusModel<'a> {
-        LocusModel { locus, table: self.table, theta: self.theta, mutation: self.mutation }
+        LocusModel {
+            locus,
+            table: self.table,
+            theta: self.theta,
+            mutation: self.mutation,
+        }
     }
 
     pub fn validate(&self) -> Result<(), KinshipError> {
@@ -63,11 +68,19 @@ impl LrResult {
     /// log10 of the combined LR, summed per locus so that very large or small LRs do not
     /// overflow; `None` when the LR is 0 (an exclusion without a mutation model).
     pub fn log10_lr(&self) -> Option<f64> {
-        if self.loci.iter().any(|l| l.lr == 0.0) { None } else { Some(self.loci.iter().map(|l| l.lr.log10()).sum()) }
+        if self.loci.iter().any(|l| l.lr == 0.0) {
+            None
+        } else {
+            Some(self.loci.iter().map(|l| l.lr.log10()).sum())
+        }
     }
 
     pub fn inconsistent_loci(&self) -> Vec<Locus> {
-        self.loci.iter().filter(|l| l.inconsistent).map(|l| l.locus).collect()
+        self.loci
+            .iter()
+            .filter(|l| l.inconsistent)
+            .map(|l| l.locus)
+            .collect()
     }
 
     pub fn loci_used(&self) -> usize {
@@ -103,7 +116,11 @@ pub fn trio_inconsistent(father: Genotype, mother: Genotype, child: Genotype) ->
 
 /// The loci a computation uses: typed in every listed person, present in the table, and in
 /// `only` when given. Reports the rest with a reason.
-pub fn usable_loci(people: &[&Profile], table: &FrequencyTable, only: Option<&[Locus]>) -> (Vec<Locus>, Vec<ExcludedLocus>) {
+pub fn usable_loci(
+    people: &[&Profile],
+    table: &FrequencyTable,
+    only: Option<&[Locus]>,
+) -> (Vec<Locus>, Vec<ExcludedLocus>) {
     let mut candidates: std::collections::BTreeSet<Locus> = std::collections::BTreeSet::new();
     for p in people {
         candidates.extend(p.calls().map(|(l, _)| l).filter(|l| l.is_autosomal()));
@@ -121,11 +138,19 @@ pub fn usable_loci(people: &[&Profile], table: &FrequencyTable, only: Option<&[L
         }
         let reason = if let Some(p) = people.iter().find(|p| p.call(locus).is_none()) {
             Some(format!("not typed in {}", p.sample_id))
-        } else if let Some((p, why)) = people.iter().find_map(|p| p.unusable_loci().find(|(l, _)| *l == locus).map(|(_, why)| (p, why))) {
-            Some(format!("{} in {}", match why {
-                lazo_genetics::Unusable::TriAllelic => "tri-allelic",
-                lazo_genetics::Unusable::OffLadder => "off-ladder allele",
-            }, p.sample_id))
+        } else if let Some((p, why)) = people.iter().find_map(|p| {
+            p.unusable_loci()
+                .find(|(l, _)| *l == locus)
+                .map(|(_, why)| (p, why))
+        }) {
+            Some(format!(
+                "{} in {}",
+                match why {
+                    lazo_genetics::Unusable::TriAllelic => "tri-allelic",
+                    lazo_genetics::Unusable::OffLadder => "off-ladder allele",
+                },
+                p.sample_id
+            ))
         } else if !table.has_locus(locus) {
             Some(format!("no frequencies for {locus} in {}", table.name))
         } else {
@@ -142,13 +167,24 @@ pub fn usable_loci(people: &[&Profile], table: &FrequencyTable, only: Option<&[L
 /// The LR of `relationship` between `a` and `b` against their being unrelated. For
 /// parent–child, `a` is the alleged parent and `b` the child; `mother`, if given, is the
 /// child's undisputed mother (a trio).
-pub fn pair_lr(a: &Profile, b: &Profile, relationship: Relationship, mother: Option<&Profile>, model: &Model<'_>, only: Option<&[Locus]>) -> Result<LrResult, KinshipError> {
+pub fn pair_lr(
+    a: &Profile,
+    b: &Profile,
+    relationship: Relationship,
+    mother: Option<&Profile>,
+    model: &Model<'_>,
+    only: Option<&[Locus]>,
+) -> Result<LrResult, KinshipError> {
     model.validate()?;
     if relationship == Relationship::Unrelated {
-        return Err(KinshipError::InvalidPedigree("the LR of 'unrelated' against itself is 1 by definition".into()));
+        return Err(KinshipError::InvalidPedigree(
+            "the LR of 'unrelated' against itself is 1 by definition".into(),
+        ));
     }
     if mother.is_some() && relationship != Relationship::ParentChild {
-        return Err(KinshipError::InvalidPedigree("--mother applies only to parent-child".into()));
+        return Err(KinshipError::InvalidPedigree(
+            "--mother applies only to parent-child".into(),
+        ));
     }
     let people: Vec<&Profile> = [Some(a), Some(b), mother].into_iter().flatten().collect();
     let (loci, excluded) = usable_loci(&people, model.table, only);
@@ -162,33 +198,74 @@ pub fn pair_lr(a: &Profile, b: &Profile, relationship: Relationship, mother: Opt
     };
     let mut out = Vec::with_capacity(loci.len());
     for locus in loci {
-        let (Some(ga), Some(gb)) = (a.genotype(locus), b.genotype(locus)) else { continue };
+        let (Some(ga), Some(gb)) = (a.genotype(locus), b.genotype(locus)) else {
+            continue;
+        };
         let lm = model.locus(locus);
-        let dense = model.table.dense(locus).filter(|_| crate::fast::covers(model.mutation));
+        let dense = model
+            .table
+            .dense(locus)
+            .filter(|_| crate::fast::covers(model.mutation));
         let (lr, inconsistent) = if let (Some((h1, h0)), Some(m)) = (&trio, mother) {
-            let Some(gm) = m.genotype(locus) else { continue };
+            let Some(gm) = m.genotype(locus) else {
+                continue;
+            };
             if let Some(dense) = dense {
-                out.push(LocusLr { locus, lr: crate::fast::trio(dense, locus, ga, gm, gb, model.theta, model.mutation), inconsistent: trio_inconsistent(ga, gm, gb) });
+                out.push(LocusLr {
+                    locus,
+                    lr: crate::fast::trio(dense, locus, ga, gm, gb, model.theta, model.mutation),
+                    inconsistent: trio_inconsistent(ga, gm, gb),
+                });
                 continue;
             }
             let genotypes = [Some(ga), Some(gm), Some(gb), None];
-            let lr = locus_likelihood(&h1.0, &genotypes[..3], &lm) / locus_likelihood(&h0.0, &[Some(ga), Some(gm), None, Some(gb)], &lm);
+            let lr = locus_likelihood(&h1.0, &genotypes[..3], &lm)
+                / locus_likelihood(&h0.0, &[Some(ga), Some(gm), None, Some(gb)], &lm);
             (lr, trio_inconsistent(ga, gm, gb))
         } else if let (Some(dense), Relationship::ParentChild) = (dense, relationship) {
-            (crate::fast::duo(dense, locus, ga, gb, true, model.theta, model.mutation), duo_inconsistent(ga, gb))
+            (
+                crate::fast::duo(dense, locus, ga, gb, true, model.theta, model.mutation),
+                duo_inconsistent(ga, gb),
+            )
         } else if let Some(((h1, a1, b1), (h0, a0, b0))) = &pair {
             let lr = two_person(h1, *a1, *b1, ga, gb, &lm) / two_person(h0, *a0, *b0, ga, gb, &lm);
-            (lr, relationship == Relationship::ParentChild && duo_inconsistent(ga, gb))
+            (
+                lr,
+                relationship == Relationship::ParentChild && duo_inconsistent(ga, gb),
+            )
         } else {
-            let lr = pairwise::locus_lr(ga, gb, |x| model.table.frequency(locus, x), relationship.ibd(), model.theta);
-            (lr, relationship == Relationship::ParentChild && duo_inconsistent(ga, gb))
+            let lr = pairwise::locus_lr(
+                ga,
+                gb,
+                |x| model.table.frequency(locus, x),
+                relationship.ibd(),
+                model.theta,
+            );
+            (
+                lr,
+                relationship == Relationship::ParentChild && duo_inconsistent(ga, gb),
+            )
         };
-        out.push(LocusLr { locus, lr, inconsistent });
+        out.push(LocusLr {
+            locus,
+            lr,
+            inconsistent,
+        });
     }
-    Ok(LrResult { loci: out, excluded })
+    Ok(LrResult {
+        loci: out,
+        excluded,
+    })
 }
 
-fn two_person(pedigree: &Pedigree, a: usize, b: usize, ga: Genotype, gb: Genotype, model: &LocusModel<'_>) -> f64 {
+fn two_person(
+    pedigree: &Pedigree,
+    a: usize,
+    b: usize,
+    ga: Genotype,
+    gb: Genotype,
+    model: &LocusModel<'_>,
+) -> f64 {
     let mut genotypes = vec![None; pedigree.len()];
     genotypes[a] = Some(ga);
     genotypes[b] = Some(gb);

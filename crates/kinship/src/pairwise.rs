@@ -23,7 +23,13 @@ fn sequence(alleles: &[(u16, f64)], theta: f64) -> f64 {
 /// The likelihood ratio of relationship `ibd` against unrelated at one locus.
 /// `pa`, `pb` give the frequencies of the alleles of `a` and `b` in the order of
 /// `Genotype::alleles()`.
-pub fn locus_lr(a: Genotype, b: Genotype, freq: impl Fn(lazo_genetics::Allele) -> f64, ibd: Ibd, theta: f64) -> f64 {
+pub fn locus_lr(
+    a: Genotype,
+    b: Genotype,
+    freq: impl Fn(lazo_genetics::Allele) -> f64,
+    ibd: Ibd,
+    theta: f64,
+) -> f64 {
     let [a1, a2] = a.alleles();
     let [b1, b2] = b.alleles();
     let key = |x: lazo_genetics::Allele| (x.tenths(), freq(x));
@@ -89,13 +95,31 @@ mod tests {
     #[test]
     fn parent_child_textbook_values() {
         // ab / ac: 1/(4 p_a)
-        let lr = locus_lr(g("14", "15"), g("14", "16"), freq, Relationship::ParentChild.ibd(), 0.0);
+        let lr = locus_lr(
+            g("14", "15"),
+            g("14", "16"),
+            freq,
+            Relationship::ParentChild.ibd(),
+            0.0,
+        );
         assert!((lr - 2.5).abs() < 1e-12);
         // aa / aa: 1/p_a
-        let lr = locus_lr(g("14", "14"), g("14", "14"), freq, Relationship::ParentChild.ibd(), 0.0);
+        let lr = locus_lr(
+            g("14", "14"),
+            g("14", "14"),
+            freq,
+            Relationship::ParentChild.ibd(),
+            0.0,
+        );
         assert!((lr - 10.0).abs() < 1e-12);
         // no shared allele: 0
-        let lr = locus_lr(g("14", "15"), g("16", "17"), freq, Relationship::ParentChild.ibd(), 0.0);
+        let lr = locus_lr(
+            g("14", "15"),
+            g("16", "17"),
+            freq,
+            Relationship::ParentChild.ibd(),
+            0.0,
+        );
         assert_eq!(lr, 0.0);
     }
 
@@ -103,22 +127,52 @@ mod tests {
     fn sibship_ratios_from_the_reference_readme() {
         // pq,pq: full (1+p+q+2pq)/(8pq), half (p+q+4pq)/(8pq)
         let (p, q) = (0.1, 0.25);
-        let fs = locus_lr(g("14", "15"), g("14", "15"), freq, Relationship::FullSiblings.ibd(), 0.0);
+        let fs = locus_lr(
+            g("14", "15"),
+            g("14", "15"),
+            freq,
+            Relationship::FullSiblings.ibd(),
+            0.0,
+        );
         assert!((fs - (1.0 + p + q + 2.0 * p * q) / (8.0 * p * q)).abs() < 1e-12);
-        let hs = locus_lr(g("14", "15"), g("14", "15"), freq, Relationship::HalfSiblings.ibd(), 0.0);
+        let hs = locus_lr(
+            g("14", "15"),
+            g("14", "15"),
+            freq,
+            Relationship::HalfSiblings.ibd(),
+            0.0,
+        );
         assert!((hs - (p + q + 4.0 * p * q) / (8.0 * p * q)).abs() < 1e-12);
         // pp,pq: full (1+p)/(4p)
-        let fs = locus_lr(g("14", "14"), g("14", "15"), freq, Relationship::FullSiblings.ibd(), 0.0);
+        let fs = locus_lr(
+            g("14", "14"),
+            g("14", "15"),
+            freq,
+            Relationship::FullSiblings.ibd(),
+            0.0,
+        );
         assert!((fs - (1.0 + p) / (4.0 * p)).abs() < 1e-12);
         // no allele shared: 1/4 and 1/2
-        let fs = locus_lr(g("14", "15"), g("16", "17"), freq, Relationship::FullSiblings.ibd(), 0.0);
+        let fs = locus_lr(
+            g("14", "15"),
+            g("16", "17"),
+            freq,
+            Relationship::FullSiblings.ibd(),
+            0.0,
+        );
         assert!((fs - 0.25).abs() < 1e-12);
     }
 
     #[test]
     fn duo_with_theta_matches_nrc_ii() {
         // ab / ac with θ: (1+2θ) / (4[θ + (1−θ)p_a]), the reference's 2.339449541 at θ = 0.01.
-        let lr = locus_lr(g("14", "15"), g("14", "16"), freq, Relationship::ParentChild.ibd(), 0.01);
+        let lr = locus_lr(
+            g("14", "15"),
+            g("14", "16"),
+            freq,
+            Relationship::ParentChild.ibd(),
+            0.01,
+        );
         assert!((lr - 2.339449541).abs() < 1e-9);
     }
 }

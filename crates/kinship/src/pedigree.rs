@@ -46,17 +46,30 @@ impl Pedigree {
     }
 
     pub fn add_founder(&mut self, label: impl Into<String>) -> usize {
-        self.members.push(Member { label: label.into(), parents: None });
+        self.members.push(Member {
+            label: label.into(),
+            parents: None,
+        });
         self.members.len() - 1
     }
 
     /// Adds a child of two existing members.
-    pub fn add_child(&mut self, label: impl Into<String>, father: usize, mother: usize) -> Result<usize, KinshipError> {
+    pub fn add_child(
+        &mut self,
+        label: impl Into<String>,
+        father: usize,
+        mother: usize,
+    ) -> Result<usize, KinshipError> {
         let n = self.members.len();
         if father >= n || mother >= n || father == mother {
-            return Err(KinshipError::InvalidPedigree(format!("child {n} needs two distinct existing parents")));
+            return Err(KinshipError::InvalidPedigree(format!(
+                "child {n} needs two distinct existing parents"
+            )));
         }
-        self.members.push(Member { label: label.into(), parents: Some(Parents { father, mother }) });
+        self.members.push(Member {
+            label: label.into(),
+            parents: Some(Parents { father, mother }),
+        });
         Ok(n)
     }
 
@@ -92,7 +105,11 @@ struct Alphabet {
 
 impl Alphabet {
     fn build(model: &LocusModel<'_>, observed: &BTreeSet<Allele>) -> Alphabet {
-        let listed: Vec<Allele> = model.table.locus(model.locus).map(|l| l.alleles().iter().map(|(a, _)| *a).collect()).unwrap_or_default();
+        let listed: Vec<Allele> = model
+            .table
+            .locus(model.locus)
+            .map(|l| l.alleles().iter().map(|(a, _)| *a).collect())
+            .unwrap_or_default();
         let unlisted_observed = observed.iter().filter(|a| !listed.contains(a)).count();
         let total_alleles = listed.len() + unlisted_observed;
         let lumpable = model.mutation.is_none_or(|m| m.kind.is_lumpable());
@@ -129,26 +146,63 @@ impl Alphabet {
                     })
                     .sum();
                 (
-                    transition_matrix(m.kind, rates.paternal, &states, &freqs, total_alleles, heterozygosity),
-                    transition_matrix(m.kind, rates.maternal, &states, &freqs, total_alleles, heterozygosity),
+                    transition_matrix(
+                        m.kind,
+                        rates.paternal,
+                        &states,
+                        &freqs,
+                        total_alleles,
+                        heterozygosity,
+                    ),
+                    transition_matrix(
+                        m.kind,
+                        rates.maternal,
+                        &states,
+                        &freqs,
+                        total_alleles,
+                        heterozygosity,
+                    ),
                 )
             }
             None => {
-                let identity = transition_matrix(crate::MutationKind::Equal, 0.0, &states, &freqs, total_alleles, 0.0);
+                let identity = transition_matrix(
+                    crate::MutationKind::Equal,
+                    0.0,
+                    &states,
+                    &freqs,
+                    total_alleles,
+                    0.0,
+                );
                 (identity.clone(), identity)
             }
         };
-        Alphabet { states, freqs, paternal, maternal }
+        Alphabet {
+            states,
+            freqs,
+            paternal,
+            maternal,
+        }
     }
 
     fn index(&self, allele: Allele) -> usize {
-        self.states.iter().position(|s| *s == State::Allele(allele)).unwrap_or(usize::MAX)
+        self.states
+            .iter()
+            .position(|s| *s == State::Allele(allele))
+            .unwrap_or(usize::MAX)
     }
 }
 
 /// The likelihood of the typed genotypes (`None` = untyped) under the pedigree at one locus.
-pub fn locus_likelihood(pedigree: &Pedigree, genotypes: &[Option<Genotype>], model: &LocusModel<'_>) -> f64 {
-    assert_eq!(pedigree.len(), genotypes.len(), "one genotype slot per pedigree member");
+pub fn locus_likelihood(
+    pedigree: &Pedigree,
+    genotypes: &[Option<Genotype>],
+    model: &LocusModel<'_>,
+) -> f64 {
+    assert_eq!(
+        pedigree.len(),
+        genotypes.len(),
+        "one genotype slot per pedigree member"
+    );
     let n = pedigree.len();
 
     // Who matters: typed people and the ancestors through whom they are related.
@@ -167,18 +221,30 @@ pub fn locus_likelihood(pedigree: &Pedigree, genotypes: &[Option<Genotype>], mod
     // A founder kept only because an untyped child needed it is still needed; but a relevant
     // untyped non-founder whose subtree has no typed member cannot occur by construction.
 
-    let observed: BTreeSet<Allele> = genotypes.iter().enumerate().filter(|(i, _)| relevant[*i]).filter_map(|(_, g)| *g).flat_map(|g| g.alleles()).collect();
+    let observed: BTreeSet<Allele> = genotypes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| relevant[*i])
+        .filter_map(|(_, g)| *g)
+        .flat_map(|g| g.alleles())
+        .collect();
     let alphabet = Alphabet::build(model, &observed);
     let typed: Vec<Option<(usize, usize)>> = genotypes
         .iter()
-        .map(|g| g.map(|g| {
-            let [a, b] = g.alleles();
-            (alphabet.index(a), alphabet.index(b))
-        }))
+        .map(|g| {
+            g.map(|g| {
+                let [a, b] = g.alleles();
+                (alphabet.index(a), alphabet.index(b))
+            })
+        })
         .collect();
 
-    let founders: Vec<usize> = (0..n).filter(|&i| relevant[i] && pedigree.members[i].parents.is_none()).collect();
-    let nonfounders: Vec<usize> = (0..n).filter(|&i| relevant[i] && pedigree.members[i].parents.is_some()).collect();
+    let founders: Vec<usize> = (0..n)
+        .filter(|&i| relevant[i] && pedigree.members[i].parents.is_none())
+        .collect();
+    let nonfounders: Vec<usize> = (0..n)
+        .filter(|&i| relevant[i] && pedigree.members[i].parents.is_some())
+        .collect();
     let mut engine = Engine {
         pedigree,
         alphabet: &alphabet,
@@ -244,21 +310,33 @@ impl Engine<'_> {
         let Some(&child) = self.nonfounders.get(k) else {
             return 1.0;
         };
-        let Some(parents) = self.pedigree.members[child].parents else { unreachable!() };
+        let Some(parents) = self.pedigree.members[child].parents else {
+            unreachable!()
+        };
         let size = self.alphabet.states.len();
-        let transmit = |matrix: &[f64], (g1, g2): (usize, usize), x: usize| 0.5 * (matrix[g1 * size + x] + matrix[g2 * size + x]);
+        let transmit = |matrix: &[f64], (g1, g2): (usize, usize), x: usize| {
+            0.5 * (matrix[g1 * size + x] + matrix[g2 * size + x])
+        };
         let fg = self.genotype[parents.father];
         let mg = self.genotype[parents.mother];
         let pat = &self.alphabet.paternal;
         let mat = &self.alphabet.maternal;
         let prob = |u: usize, v: usize| {
             let one = transmit(pat, fg, u) * transmit(mat, mg, v);
-            if u == v { one } else { one + transmit(pat, fg, v) * transmit(mat, mg, u) }
+            if u == v {
+                one
+            } else {
+                one + transmit(pat, fg, v) * transmit(mat, mg, u)
+            }
         };
         match self.typed[child] {
             Some((u, v)) => {
                 let p = prob(u, v);
-                if p == 0.0 { 0.0 } else { p * self.nonfounders_from(k + 1) }
+                if p == 0.0 {
+                    0.0
+                } else {
+                    p * self.nonfounders_from(k + 1)
+                }
             }
             None => {
                 let mut total = 0.0;
@@ -280,7 +358,9 @@ impl Engine<'_> {
 /// Builds the standard two-person pedigrees: returns the pedigree and the indices of `a` and
 /// `b` in it. Untyped connecting relatives are added as needed; `a` is placed as a father
 /// wherever a sex is needed (only the mutation rate depends on it).
-pub fn pair_pedigree(relationship: crate::Relationship) -> Result<(Pedigree, usize, usize), KinshipError> {
+pub fn pair_pedigree(
+    relationship: crate::Relationship,
+) -> Result<(Pedigree, usize, usize), KinshipError> {
     use crate::Relationship as R;
     let mut p = Pedigree::new();
     let (a, b) = match relationship {
@@ -325,7 +405,11 @@ pub fn pair_pedigree(relationship: crate::Relationship) -> Result<(Pedigree, usi
             let v = p.add_founder("other parent of b");
             (p.add_child("a", x, u)?, p.add_child("b", z, v)?)
         }
-        R::Identical => return Err(KinshipError::InvalidPedigree("identity is not a pedigree relationship".into())),
+        R::Identical => {
+            return Err(KinshipError::InvalidPedigree(
+                "identity is not a pedigree relationship".into(),
+            ));
+        }
     };
     Ok((p, a, b))
 }

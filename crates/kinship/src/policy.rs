@@ -10,10 +10,15 @@ use crate::KinshipError;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
-    /// A parent–child claim counts as supported at LR ≥ 10^this (duo LR, mutation included).
+    /// An adult is verified as parent when the joint LR of the claimed unit against "this adult
+    /// is unrelated to the children" (all children and the other parent, mutation included)
+    /// is ≥ 10^this ...
     pub verify_log10_lr: f64,
-    /// ... and only over at least this many loci.
+    /// ... over at least this many loci ...
     pub verify_min_loci: u32,
+    /// ... and every one of the adult's claims taken alone (duo LR) is ≥ 10^this, so that a
+    /// child who is not the adult's cannot ride on siblings who are.
+    pub claim_min_log10_lr: f64,
     /// The claimed pedigree must beat every relative alternative (grandparent, aunt/uncle, older
     /// sibling standing in for the parent) by LR ≥ 10^this, computed jointly over the whole unit.
     pub relative_log10_lr: f64,
@@ -33,6 +38,7 @@ impl Default for Policy {
         Policy {
             verify_log10_lr: 4.0,
             verify_min_loci: 15,
+            claim_min_log10_lr: 2.0,
             relative_log10_lr: 2.0,
             exclude_log10_lr: -4.0,
             exclude_min_inconsistent: 3,
@@ -45,23 +51,38 @@ impl Default for Policy {
 impl Policy {
     pub fn validate(&self) -> Result<(), KinshipError> {
         let bad = |why: String| Err(KinshipError::InvalidPolicy(why));
-        if !(self.verify_log10_lr.is_finite() && self.exclude_log10_lr.is_finite() && self.relative_log10_lr.is_finite()) {
+        if !(self.verify_log10_lr.is_finite()
+            && self.exclude_log10_lr.is_finite()
+            && self.relative_log10_lr.is_finite())
+        {
             return bad("thresholds must be finite numbers".into());
         }
         if self.verify_log10_lr <= 0.0 {
-            return bad(format!("verify_log10_lr = {} must be > 0: a claim is verified only when the evidence favours it", self.verify_log10_lr));
+            return bad(format!(
+                "verify_log10_lr = {} must be > 0: a claim is verified only when the evidence favours it",
+                self.verify_log10_lr
+            ));
         }
         if self.exclude_log10_lr >= 0.0 {
-            return bad(format!("exclude_log10_lr = {} must be < 0: exclusion needs evidence against the claim", self.exclude_log10_lr));
+            return bad(format!(
+                "exclude_log10_lr = {} must be < 0: exclusion needs evidence against the claim",
+                self.exclude_log10_lr
+            ));
         }
         if self.relative_log10_lr < 0.0 {
-            return bad(format!("relative_log10_lr = {} must be ≥ 0", self.relative_log10_lr));
+            return bad(format!(
+                "relative_log10_lr = {} must be ≥ 0",
+                self.relative_log10_lr
+            ));
         }
         if self.exclude_min_inconsistent == 0 {
             return bad("exclude_min_inconsistent must be at least 1: an exclusion needs an inconsistent locus".into());
         }
         if !(self.prior > 0.0 && self.prior < 1.0) {
-            return bad(format!("prior = {} must be strictly between 0 and 1", self.prior));
+            return bad(format!(
+                "prior = {} must be strictly between 0 and 1",
+                self.prior
+            ));
         }
         Ok(())
     }
@@ -78,11 +99,20 @@ mod tests {
 
     #[test]
     fn rejects_incoherent_thresholds() {
-        let p = Policy { verify_log10_lr: -1.0, ..Policy::default() };
+        let p = Policy {
+            verify_log10_lr: -1.0,
+            ..Policy::default()
+        };
         assert!(p.validate().is_err());
-        let p = Policy { exclude_log10_lr: 1.0, ..Policy::default() };
+        let p = Policy {
+            exclude_log10_lr: 1.0,
+            ..Policy::default()
+        };
         assert!(p.validate().is_err());
-        let p = Policy { exclude_min_inconsistent: 0, ..Policy::default() };
+        let p = Policy {
+            exclude_min_inconsistent: 0,
+            ..Policy::default()
+        };
         assert!(p.validate().is_err());
     }
 }

@@ -42,7 +42,9 @@ impl Relationship {
         let (k0, k1, k2) = match self {
             Relationship::ParentChild => (0.0, 1.0, 0.0),
             Relationship::FullSiblings => (0.25, 0.5, 0.25),
-            Relationship::HalfSiblings | Relationship::Grandparent | Relationship::Avuncular => (0.5, 0.5, 0.0),
+            Relationship::HalfSiblings | Relationship::Grandparent | Relationship::Avuncular => {
+                (0.5, 0.5, 0.0)
+            }
             Relationship::FirstCousins => (0.75, 0.25, 0.0),
             Relationship::Identical => (0.0, 0.0, 1.0),
             Relationship::Unrelated => (1.0, 0.0, 0.0),
@@ -106,10 +108,16 @@ impl Ibd {
     /// Checks that the coefficients form a distribution and are realisable without inbreeding
     /// (k1² ≥ 4·k0·k2, Thompson 1975).
     pub fn new(k0: f64, k1: f64, k2: f64) -> Result<Ibd, KinshipError> {
-        let ok = [k0, k1, k2].iter().all(|k| k.is_finite() && (0.0..=1.0).contains(k))
+        let ok = [k0, k1, k2]
+            .iter()
+            .all(|k| k.is_finite() && (0.0..=1.0).contains(k))
             && ((k0 + k1 + k2) - 1.0).abs() < 1e-9
             && k1 * k1 + 1e-12 >= 4.0 * k0 * k2;
-        if ok { Ok(Ibd { k0, k1, k2 }) } else { Err(KinshipError::InvalidIbd { k0, k1, k2 }) }
+        if ok {
+            Ok(Ibd { k0, k1, k2 })
+        } else {
+            Err(KinshipError::InvalidIbd { k0, k1, k2 })
+        }
     }
 }
 
@@ -122,7 +130,10 @@ mod tests {
         for r in Relationship::ALL {
             assert_eq!(Relationship::parse(r.name()).unwrap(), r);
         }
-        assert_eq!(Relationship::parse("Full_Siblings").unwrap(), Relationship::FullSiblings);
+        assert_eq!(
+            Relationship::parse("Full_Siblings").unwrap(),
+            Relationship::FullSiblings
+        );
         assert!(Relationship::parse("second-cousins").is_err());
     }
 
@@ -132,6 +143,9 @@ mod tests {
             let k = r.ibd();
             Ibd::new(k.k0, k.k1, k.k2).unwrap();
         }
-        assert!(Ibd::new(0.5, 0.0, 0.5).is_err(), "not realisable without inbreeding");
+        assert!(
+            Ibd::new(0.5, 0.0, 0.5).is_err(),
+            "not realisable without inbreeding"
+        );
     }
 }

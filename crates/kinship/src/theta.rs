@@ -24,7 +24,11 @@ pub(crate) struct Urn {
 
 impl Urn {
     pub(crate) fn new(alphabet: usize, theta: f64) -> Urn {
-        Urn { counts: vec![0; alphabet], drawn: 0, theta }
+        Urn {
+            counts: vec![0; alphabet],
+            drawn: 0,
+            theta,
+        }
     }
 
     /// Probability of drawing `allele` next (does not draw it).

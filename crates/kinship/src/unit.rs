@@ -6,7 +6,9 @@
 use lazo_genetics::{Genotype, Locus, Profile};
 use serde::{Deserialize, Serialize};
 
-use crate::pair::{ExcludedLocus, LocusLr, LrResult, Model, duo_inconsistent, posterior, usable_loci};
+use crate::pair::{
+    ExcludedLocus, LocusLr, LrResult, Model, duo_inconsistent, posterior, usable_loci,
+};
 use crate::pedigree::{Pedigree, locus_likelihood};
 use crate::policy::Policy;
 use crate::{KinshipError, Relationship, pairwise};
@@ -91,7 +93,11 @@ pub struct Alternative {
 
 impl Alternative {
     fn from_log10(relation: &str, log10_lr: Option<f64>) -> Alternative {
-        Alternative { relation: relation.to_string(), lr: log10_lr.map_or(0.0, |l| 10f64.powf(l)), log10_lr }
+        Alternative {
+            relation: relation.to_string(),
+            lr: log10_lr.map_or(0.0, |l| 10f64.powf(l)),
+            log10_lr,
+        }
     }
 }
 
@@ -113,12 +119,16 @@ pub struct ClaimReport {
     pub status: ClaimStatus,
 }
 
+/// What a claim's own (duo) evidence says, before the joint analysis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimStatus {
-    Supported,
+    /// Duo LR ≥ the claim floor: the pair's own evidence favours parenthood.
+    Consistent,
+    /// Excluded: LR below the exclusion threshold with enough inconsistent loci.
     Excluded,
-    Undecided,
+    /// Neither: too little evidence either way from this pair alone.
+    Weak,
 }
 
 /// The joint analysis for one adult over the whole unit.
@@ -165,29 +175,64 @@ pub struct UnitReport {
 }
 
 /// The LR of `parent` being `child`'s parent in `role`, with mutation, against unrelated.
-pub fn duo_lr(parent: &Profile, child: &Profile, role: Role, model: &Model<'_>) -> Result<LrResult, KinshipError> {
+pub fn duo_lr(
+    parent: &Profile,
+    child: &Profile,
+    role: Role,
+    model: &Model<'_>,
+) -> Result<LrResult, KinshipError> {
     model.validate()?;
     let (loci, excluded) = usable_loci(&[parent, child], model.table, None);
     let mut h1 = Pedigree::new();
     let (p, other) = (h1.add_founder(role.name()), h1.add_founder("other parent"));
-    let (father, mother) = if role == Role::Father { (p, other) } else { (other, p) };
+    let (father, mother) = if role == Role::Father {
+        (p, other)
+    } else {
+        (other, p)
+    };
     h1.add_child("child", father, mother)?;
     let mut out = Vec::with_capacity(loci.len());
     for locus in loci {
-        let (Some(gp), Some(gc)) = (parent.genotype(locus), child.genotype(locus)) else { continue };
+        let (Some(gp), Some(gc)) = (parent.genotype(locus), child.genotype(locus)) else {
+            continue;
+        };
         let lm = model.locus(locus);
-        let dense = model.table.dense(locus).filter(|_| crate::fast::covers(model.mutation));
+        let dense = model
+            .table
+            .dense(locus)
+            .filter(|_| crate::fast::covers(model.mutation));
         let lr = if let Some(dense) = dense {
-            crate::fast::duo(dense, locus, gp, gc, role == Role::Father, model.theta, model.mutation)
+            crate::fast::duo(
+                dense,
+                locus,
+                gp,
+                gc,
+                role == Role::Father,
+                model.theta,
+                model.mutation,
+            )
         } else if model.mutation.is_none() {
-            pairwise::locus_lr(gp, gc, |x| model.table.frequency(locus, x), Relationship::ParentChild.ibd(), model.theta)
+            pairwise::locus_lr(
+                gp,
+                gc,
+                |x| model.table.frequency(locus, x),
+                Relationship::ParentChild.ibd(),
+                model.theta,
+            )
         } else {
             let numerator = locus_likelihood(&h1, &[Some(gp), None, Some(gc)], &lm);
             numerator / unrelated_pair(gp, gc, model, locus)
         };
-        out.push(LocusLr { locus, lr, inconsistent: duo_inconsistent(gp, gc) });
+        out.push(LocusLr {
+            locus,
+            lr,
+            inconsistent: duo_inconsistent(gp, gc),
+        });
     }
-    Ok(LrResult { loci: out, excluded })
+    Ok(LrResult {
+        loci: out,
+        excluded,
+    })
 }
 
 /// P(gA, gB) for two unrelated people, θ included.
@@ -214,9 +259,15 @@ struct UnitPedigree {
     children: Vec<usize>,
 }
 
-fn unit_pedigree(unit: &FamilyUnit<'_>, hypothesis: Hypothesis) -> Result<UnitPedigree, KinshipError> {
+fn unit_pedigree(
+    unit: &FamilyUnit<'_>,
+    hypothesis: Hypothesis,
+) -> Result<UnitPedigree, KinshipError> {
     let mut p = Pedigree::new();
-    let slot = |role: Role, claimed: bool, p: &mut Pedigree| -> Result<(Option<usize>, Option<usize>), KinshipError> {
+    let slot = |role: Role,
+                claimed: bool,
+                p: &mut Pedigree|
+     -> Result<(Option<usize>, Option<usize>), KinshipError> {
         // Returns (index of the typed adult if any, index of the children's true parent in
         // this role, unless it must be created after the other role's parent).
         match hypothesis {
@@ -229,7 +280,11 @@ fn unit_pedigree(unit: &FamilyUnit<'_>, hypothesis: Hypothesis) -> Result<UnitPe
                 Stand::Grandparent => {
                     let adult = p.add_founder(role.name());
                     let partner = p.add_founder("adult's partner");
-                    let (f, m) = if role == Role::Father { (adult, partner) } else { (partner, adult) };
+                    let (f, m) = if role == Role::Father {
+                        (adult, partner)
+                    } else {
+                        (partner, adult)
+                    };
                     let parent = p.add_child("true parent", f, m)?;
                     Ok((Some(adult), Some(parent)))
                 }
@@ -253,7 +308,9 @@ fn unit_pedigree(unit: &FamilyUnit<'_>, hypothesis: Hypothesis) -> Result<UnitPe
     let (mut mother_idx, mother_parent) = slot(Role::Mother, unit.mother.is_some(), &mut p)?;
     let (mut father_idx, father_parent) = slot(Role::Father, unit.father.is_some(), &mut p)?;
     let (Some(mp), Some(fp)) = (mother_parent, father_parent) else {
-        return Err(KinshipError::InvalidPedigree("unit pedigree without parents".into()));
+        return Err(KinshipError::InvalidPedigree(
+            "unit pedigree without parents".into(),
+        ));
     };
     if let Hypothesis::StandIn(role, Stand::OlderSibling) = hypothesis {
         let sibling = p.add_child(role.name(), fp, mp)?;
@@ -266,7 +323,12 @@ fn unit_pedigree(unit: &FamilyUnit<'_>, hypothesis: Hypothesis) -> Result<UnitPe
     for _ in &unit.children {
         children.push(p.add_child("child", fp, mp)?);
     }
-    Ok(UnitPedigree { pedigree: p, mother: mother_idx, father: father_idx, children })
+    Ok(UnitPedigree {
+        pedigree: p,
+        mother: mother_idx,
+        father: father_idx,
+        children,
+    })
 }
 
 fn genotypes_at(unit: &FamilyUnit<'_>, up: &UnitPedigree, locus: Locus) -> Vec<Option<Genotype>> {
@@ -284,7 +346,13 @@ fn genotypes_at(unit: &FamilyUnit<'_>, up: &UnitPedigree, locus: Locus) -> Vec<O
 }
 
 /// log10 of Π_loci P(data | H1) / P(data | H2); `None` when H1 has likelihood 0 somewhere.
-fn joint_log10(unit: &FamilyUnit<'_>, loci: &[Locus], h1: &UnitPedigree, h2: &UnitPedigree, model: &Model<'_>) -> Option<f64> {
+fn joint_log10(
+    unit: &FamilyUnit<'_>,
+    loci: &[Locus],
+    h1: &UnitPedigree,
+    h2: &UnitPedigree,
+    model: &Model<'_>,
+) -> Option<f64> {
     let mut total = 0.0;
     for &locus in loci {
         let lm = model.locus(locus);
@@ -301,15 +369,25 @@ fn joint_log10(unit: &FamilyUnit<'_>, loci: &[Locus], h1: &UnitPedigree, h2: &Un
 }
 
 /// Analyses a unit: claims, joint alternatives, verdict.
-pub fn analyse_unit(unit: &FamilyUnit<'_>, model: &Model<'_>, policy: &Policy) -> Result<UnitReport, KinshipError> {
+pub fn analyse_unit(
+    unit: &FamilyUnit<'_>,
+    model: &Model<'_>,
+    policy: &Policy,
+) -> Result<UnitReport, KinshipError> {
     policy.validate()?;
     model.validate()?;
     if unit.children.is_empty() {
-        return Err(KinshipError::InvalidPedigree(format!("unit {} has no child", unit.id)));
+        return Err(KinshipError::InvalidPedigree(format!(
+            "unit {} has no child",
+            unit.id
+        )));
     }
     let adults = unit.adults();
     if adults.is_empty() {
-        return Err(KinshipError::InvalidPedigree(format!("unit {} has no mother or father", unit.id)));
+        return Err(KinshipError::InvalidPedigree(format!(
+            "unit {} has no mother or father",
+            unit.id
+        )));
     }
 
     let mut claims = Vec::new();
@@ -322,10 +400,9 @@ pub fn analyse_unit(unit: &FamilyUnit<'_>, model: &Model<'_>, policy: &Policy) -
     let mut joint = Vec::new();
     let claim_pedigree = unit_pedigree(unit, Hypothesis::Claim)?;
     for &(role, adult) in &adults {
-        // The joint check decides between "parent" and "relative"; it is only needed for an
-        // adult whose every claim already stands on its own.
-        if !claims.iter().filter(|c| c.role == role).all(|c| c.status == ClaimStatus::Supported) {
-            continue;
+        // An excluded claim already decides the unit; the joint analysis would only cost time.
+        if claims.iter().any(|c| c.status == ClaimStatus::Excluded) {
+            break;
         }
         let loci: Vec<Locus> = usable_loci(&[adult], model.table, None)
             .0
@@ -336,7 +413,10 @@ pub fn analyse_unit(unit: &FamilyUnit<'_>, model: &Model<'_>, policy: &Policy) -
         let mut alternatives = Vec::new();
         for stand in Stand::ALL {
             let alt = unit_pedigree(unit, Hypothesis::StandIn(role, stand))?;
-            alternatives.push(Alternative::from_log10(stand.name(), joint_log10(unit, &loci, &claim_pedigree, &alt, model)));
+            alternatives.push(Alternative::from_log10(
+                stand.name(),
+                joint_log10(unit, &loci, &claim_pedigree, &alt, model),
+            ));
         }
         joint.push(JointReport {
             adult: adult.sample_id.clone(),
@@ -347,8 +427,16 @@ pub fn analyse_unit(unit: &FamilyUnit<'_>, model: &Model<'_>, policy: &Policy) -
         });
     }
 
-    let (verdict, reasons, recommendations) = decide(unit, &claims, &joint, policy, role_of_other(&adults));
-    Ok(UnitReport { unit_id: unit.id.clone(), verdict, claims, joint, reasons, recommendations })
+    let (verdict, reasons, recommendations) =
+        decide(unit, &claims, &joint, policy, role_of_other(&adults));
+    Ok(UnitReport {
+        unit_id: unit.id.clone(),
+        verdict,
+        claims,
+        joint,
+        reasons,
+        recommendations,
+    })
 }
 
 fn role_of_other(adults: &[(Role, &Profile)]) -> Option<Role> {
@@ -358,34 +446,52 @@ fn role_of_other(adults: &[(Role, &Profile)]) -> Option<Role> {
     }
 }
 
-fn claim(adult: &Profile, child: &Profile, role: Role, model: &Model<'_>, policy: &Policy) -> Result<ClaimReport, KinshipError> {
+fn claim(
+    adult: &Profile,
+    child: &Profile,
+    role: Role,
+    model: &Model<'_>,
+    policy: &Policy,
+) -> Result<ClaimReport, KinshipError> {
     let result = duo_lr(adult, child, role, model)?;
     let log10_lr = result.log10_lr();
-    let alternatives = [("second-degree", Relationship::HalfSiblings), ("full-siblings", Relationship::FullSiblings)]
-        .into_iter()
-        .map(|(name, relation)| {
-            let alt: f64 = result
-                .loci
-                .iter()
-                .map(|l| {
-                    let (Some(a), Some(c)) = (adult.genotype(l.locus), child.genotype(l.locus)) else { return 0.0 };
-                    pairwise::locus_lr(a, c, |x| model.table.frequency(l.locus, x), relation.ibd(), model.theta).log10()
-                })
-                .sum();
-            Alternative::from_log10(name, log10_lr.map(|l| l - alt))
-        })
-        .collect();
+    let alternatives = [
+        ("second-degree", Relationship::HalfSiblings),
+        ("full-siblings", Relationship::FullSiblings),
+    ]
+    .into_iter()
+    .map(|(name, relation)| {
+        let alt: f64 = result
+            .loci
+            .iter()
+            .map(|l| {
+                let (Some(a), Some(c)) = (adult.genotype(l.locus), child.genotype(l.locus)) else {
+                    return 0.0;
+                };
+                pairwise::locus_lr(
+                    a,
+                    c,
+                    |x| model.table.frequency(l.locus, x),
+                    relation.ibd(),
+                    model.theta,
+                )
+                .log10()
+            })
+            .sum();
+        Alternative::from_log10(name, log10_lr.map(|l| l - alt))
+    })
+    .collect();
     let inconsistent_loci = result.inconsistent_loci();
     let loci_used = result.loci_used() as u32;
     let status = match log10_lr {
-        Some(l) if l >= policy.verify_log10_lr && loci_used >= policy.verify_min_loci => ClaimStatus::Supported,
         l if l.is_none_or(|l| l <= policy.exclude_log10_lr)
             && inconsistent_loci.len() >= policy.exclude_min_inconsistent
             && loci_used >= policy.exclude_min_loci =>
         {
             ClaimStatus::Excluded
         }
-        _ => ClaimStatus::Undecided,
+        Some(l) if l >= policy.claim_min_log10_lr => ClaimStatus::Consistent,
+        _ => ClaimStatus::Weak,
     };
     Ok(ClaimReport {
         parent: adult.sample_id.clone(),
@@ -403,16 +509,30 @@ fn claim(adult: &Profile, child: &Profile, role: Role, model: &Model<'_>, policy
     })
 }
 
-fn decide(unit: &FamilyUnit<'_>, claims: &[ClaimReport], joint: &[JointReport], policy: &Policy, missing_role: Option<Role>) -> (Verdict, Vec<String>, Vec<String>) {
+fn decide(
+    unit: &FamilyUnit<'_>,
+    claims: &[ClaimReport],
+    joint: &[JointReport],
+    policy: &Policy,
+    missing_role: Option<Role>,
+) -> (Verdict, Vec<String>, Vec<String>) {
     let mut reasons = Vec::new();
     let mut recommendations = Vec::new();
     let fmt_lr = |l: Option<f64>| l.map_or("0".to_string(), |l| format!("10^{l:.1}"));
 
-    let excluded: Vec<&ClaimReport> = claims.iter().filter(|c| c.status == ClaimStatus::Excluded).collect();
+    let excluded: Vec<&ClaimReport> = claims
+        .iter()
+        .filter(|c| c.status == ClaimStatus::Excluded)
+        .collect();
     for c in &excluded {
         reasons.push(format!(
             "{} is excluded as {} of {}: LR {} with {} inconsistent loci of {}",
-            c.parent, c.role.name(), c.child, fmt_lr(c.log10_lr), c.inconsistent_loci.len(), c.loci_used
+            c.parent,
+            c.role.name(),
+            c.child,
+            fmt_lr(c.log10_lr),
+            c.inconsistent_loci.len(),
+            c.loci_used
         ));
     }
     if !excluded.is_empty() {
@@ -420,23 +540,61 @@ fn decide(unit: &FamilyUnit<'_>, claims: &[ClaimReport], joint: &[JointReport], 
     }
 
     let mut inconclusive = false;
-    for c in claims.iter().filter(|c| c.status == ClaimStatus::Undecided) {
+    for c in claims.iter().filter(|c| c.status == ClaimStatus::Weak) {
         inconclusive = true;
+        reasons.push(format!(
+            "{}–{}: the pair's own LR {} with {} inconsistent loci of {} is below the claim floor 10^{}",
+            c.parent, c.child, fmt_lr(c.log10_lr), c.inconsistent_loci.len(), c.loci_used, policy.claim_min_log10_lr
+        ));
+        if !c.inconsistent_loci.is_empty() {
+            push_unique(
+                &mut recommendations,
+                "re-amplify the inconsistent loci to rule out a typing error",
+            );
+        }
         if c.loci_used < policy.verify_min_loci {
-            reasons.push(format!("{}–{}: only {} loci typed in both (policy needs {})", c.parent, c.child, c.loci_used, policy.verify_min_loci));
-            push_unique(&mut recommendations, "retype the samples with an expanded kit (20 or more autosomal loci) or repeat failed loci");
-        } else {
+            push_unique(
+                &mut recommendations,
+                "retype the samples with an expanded kit (20 or more autosomal loci) or repeat failed loci",
+            );
+        }
+        push_unique(
+            &mut recommendations,
+            "type additional autosomal STR markers",
+        );
+    }
+    for j in joint {
+        if j.loci_used < policy.verify_min_loci {
+            inconclusive = true;
             reasons.push(format!(
-                "{}–{}: LR {} with {} inconsistent loci is between the thresholds (verify ≥ 10^{}, exclude ≤ 10^{} with ≥ {} inconsistencies)",
-                c.parent, c.child, fmt_lr(c.log10_lr), c.inconsistent_loci.len(), policy.verify_log10_lr, policy.exclude_log10_lr, policy.exclude_min_inconsistent
+                "{} as {}: only {} loci typed (policy needs {})",
+                j.adult,
+                j.role.name(),
+                j.loci_used,
+                policy.verify_min_loci
             ));
-            if !c.inconsistent_loci.is_empty() {
-                push_unique(&mut recommendations, "re-amplify the inconsistent loci to rule out a typing error");
-            }
-            push_unique(&mut recommendations, "type additional autosomal STR markers");
+            push_unique(
+                &mut recommendations,
+                "retype the samples with an expanded kit (20 or more autosomal loci) or repeat failed loci",
+            );
+        }
+        if j.log10_lr_vs_unrelated
+            .is_none_or(|l| l < policy.verify_log10_lr)
+        {
+            inconclusive = true;
+            reasons.push(format!(
+                "{} as {}: joint LR against an unrelated adult is {} (policy needs 10^{})",
+                j.adult,
+                j.role.name(),
+                fmt_lr(j.log10_lr_vs_unrelated),
+                policy.verify_log10_lr
+            ));
+            push_unique(
+                &mut recommendations,
+                "type additional autosomal STR markers",
+            );
         }
     }
-
     for j in joint {
         for alt in &j.alternatives {
             let beaten = alt.log10_lr.is_some_and(|l| l >= policy.relative_log10_lr);
@@ -451,20 +609,40 @@ fn decide(unit: &FamilyUnit<'_>, claims: &[ClaimReport], joint: &[JointReport], 
                     }, policy.relative_log10_lr
                 ));
                 if let Some(role) = missing_role {
-                    push_unique(&mut recommendations, &format!("test the children's {} to separate a parent from a close relative", role.name()));
+                    push_unique(
+                        &mut recommendations,
+                        &format!(
+                            "test the children's {} to separate a parent from a close relative",
+                            role.name()
+                        ),
+                    );
                 }
                 if unit.children.len() == 1 {
-                    push_unique(&mut recommendations, "test another child of the claimed parent");
+                    push_unique(
+                        &mut recommendations,
+                        "test another child of the claimed parent",
+                    );
                 }
-                push_unique(&mut recommendations, "type additional autosomal STR markers (a parent and a second-degree relative differ by little per locus)");
+                push_unique(
+                    &mut recommendations,
+                    "type additional autosomal STR markers (a parent and a second-degree relative differ by little per locus)",
+                );
             }
         }
     }
     if inconclusive {
         return (Verdict::Inconclusive, reasons, recommendations);
     }
-    for c in claims {
-        reasons.push(format!("{} is supported as {} of {}: LR {} over {} loci", c.parent, c.role.name(), c.child, fmt_lr(c.log10_lr), c.loci_used));
+    for j in joint {
+        let weakest = j
+            .alternatives
+            .iter()
+            .filter_map(|a| a.log10_lr)
+            .fold(f64::INFINITY, f64::min);
+        reasons.push(format!(
+            "{} is verified as {} of every child: joint LR {} against unrelated, at least 10^{weakest:.1} against a close relative, over {} loci",
+            j.adult, j.role.name(), fmt_lr(j.log10_lr_vs_unrelated), j.loci_used
+        ));
     }
     (Verdict::Verified, reasons, recommendations)
 }

@@ -19,21 +19,35 @@ fn table_strategy() -> impl Strategy<Value = FrequencyTable> {
         let total: u32 = weights.iter().sum();
         let mut b = FrequencyTableBuilder::new();
         for (a, w) in ALLELES.iter().zip(&weights) {
-            b.add(locus(), Allele::from_tenths(*a).unwrap(), f64::from(*w) / f64::from(total), Some(400)).unwrap();
+            b.add(
+                locus(),
+                Allele::from_tenths(*a).unwrap(),
+                f64::from(*w) / f64::from(total),
+                Some(400),
+            )
+            .unwrap();
         }
         b.build("random", MinFrequency::Fixed(1e-6)).unwrap().0
     })
 }
 
 fn genotype_strategy() -> impl Strategy<Value = Genotype> {
-    (0..ALLELES.len(), 0..ALLELES.len()).prop_map(|(i, j)| Genotype::new(Allele::from_tenths(ALLELES[i]).unwrap(), Allele::from_tenths(ALLELES[j]).unwrap()))
+    (0..ALLELES.len(), 0..ALLELES.len()).prop_map(|(i, j)| {
+        Genotype::new(
+            Allele::from_tenths(ALLELES[i]).unwrap(),
+            Allele::from_tenths(ALLELES[j]).unwrap(),
+        )
+    })
 }
 
 fn all_genotypes() -> Vec<Genotype> {
     let mut v = Vec::new();
     for (i, a) in ALLELES.iter().enumerate() {
         for b in &ALLELES[i..] {
-            v.push(Genotype::new(Allele::from_tenths(*a).unwrap(), Allele::from_tenths(*b).unwrap()));
+            v.push(Genotype::new(
+                Allele::from_tenths(*a).unwrap(),
+                Allele::from_tenths(*b).unwrap(),
+            ));
         }
     }
     v
@@ -43,8 +57,18 @@ fn mutation_strategy() -> impl Strategy<Value = Option<MutationModel>> {
     prop_oneof![
         Just(None),
         (0.0..0.05f64).prop_map(|r| Some(MutationModel::new(MutationKind::Equal, r).unwrap())),
-        (0.0..0.05f64).prop_map(|r| Some(MutationModel::new(MutationKind::Proportional, r).unwrap())),
-        (0.0..0.05f64, 0.05..0.9f64).prop_map(|(r, range)| Some(MutationModel::new(MutationKind::Stepwise { range, microvariant: 0.01 }, r).unwrap())),
+        (0.0..0.05f64)
+            .prop_map(|r| Some(MutationModel::new(MutationKind::Proportional, r).unwrap())),
+        (0.0..0.05f64, 0.05..0.9f64).prop_map(|(r, range)| Some(
+            MutationModel::new(
+                MutationKind::Stepwise {
+                    range,
+                    microvariant: 0.01
+                },
+                r
+            )
+            .unwrap()
+        )),
     ]
 }
 

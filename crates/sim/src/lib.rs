@@ -52,11 +52,13 @@
 //!   the shapes of impostor units are assumptions (see [`ScenarioConfig`]), not published data.
 
 mod alias;
+pub mod evaluation;
 mod scenario;
 mod simulator;
 
 use lazo_genetics::{Allele, Locus};
 
+pub use evaluation::{Evaluation, KindTally, evaluate};
 pub use scenario::{
     AdultTruth, Cohort, MemberRole, NonFamilyMix, PresentedUnit, RecycledChild, ScenarioConfig,
     UNITS_CSV_HEADER, UnitKind, UnitMember, UnitTruth, simulate_scenario,

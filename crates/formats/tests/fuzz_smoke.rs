@@ -1,0 +1,71 @@
+//! A cheap stand-in for the `fuzz/` targets that runs with `cargo test`: every reader, fed
+//! arbitrary text and mangled versions of valid files, must return `Ok` or `Err`, never panic.
+//! The real coverage-guided fuzzing is `cargo +nightly fuzz run <target>` in `fuzz/`.
+
+use lazo_formats::{read_cmf, read_frequencies, read_profiles};
+use lazo_genetics::MinFrequency;
+use proptest::prelude::*;
+
+const PROFILES: &str = include_str!("../../../tests/reference/profiles.csv");
+const FREQS: &str = include_str!("../../../tests/reference/freqs.csv");
+const CMF: &str = include_str!("data/CODIS-32.AppendixAexample.xml");
+
+fn all_readers(text: &str) {
+    let _ = read_profiles(text, "fuzz.csv");
+    let _ = read_frequencies(text, "fuzz.csv", "fuzz", MinFrequency::default());
+    let _ = read_cmf(text, "fuzz.xml");
+}
+
+/// A valid file with a few bytes replaced, inserted or removed, decoded as lossy UTF-8 as the
+/// fuzz targets do.
+fn mangled(seed: &'static str) -> impl Strategy<Value = String> {
+    prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, any::<u8>()), 1..8).prop_map(
+        move |edits| {
+            let mut bytes = seed.as_bytes().to_vec();
+            for (at, op, byte) in edits {
+                if bytes.is_empty() {
+                    bytes.push(byte);
+                    continue;
+                }
+                let i = at.index(bytes.len());
+                match op {
+                    0 => bytes[i] = byte,
+                    1 => bytes.insert(i, byte),
+                    _ => {
+                        bytes.remove(i);
+                    }
+                }
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        all_readers(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn structured_junk_never_panics(text in "[A-Za-z0-9 ,;\t\n\"<>/&#.=:?!-]{0,300}") {
+        all_readers(&text);
+    }
+
+    #[test]
+    fn mangled_profiles_never_panic(text in mangled(PROFILES)) {
+        all_readers(&text);
+    }
+
+    #[test]
+    fn mangled_frequencies_never_panic(text in mangled(FREQS)) {
+        all_readers(&text);
+    }
+
+    #[test]
+    fn mangled_cmf_never_panics(text in mangled(CMF)) {
+        all_readers(&text);
+    }
+}
