@@ -26,7 +26,7 @@ pub use policy::Policy;
 pub use relationship::{Ibd, Relationship};
 pub use unit::{
     ClaimReport, ClaimStatus, FamilyUnit, JointReport, Role, UnitReport, Verdict, analyse_unit,
-    duo_lr,
+    duo_lr, reassess,
 };
 
 /// Errors from invalid models or requests (never from the data being unlikely).

@@ -39,7 +39,7 @@ impl Default for Policy {
             verify_log10_lr: 4.0,
             verify_min_loci: 15,
             claim_min_log10_lr: 2.0,
-            relative_log10_lr: 2.0,
+            relative_log10_lr: 1.0,
             exclude_log10_lr: -4.0,
             exclude_min_inconsistent: 3,
             exclude_min_loci: 12,

@@ -14,7 +14,7 @@ use crate::policy::Policy;
 use crate::{KinshipError, Relationship, pairwise};
 
 /// The parental role an adult claims; it fixes which mutation rate their transmissions use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Mother,
@@ -26,12 +26,6 @@ impl Role {
         match self {
             Role::Mother => "mother",
             Role::Father => "father",
-        }
-    }
-    fn other(self) -> Role {
-        match self {
-            Role::Mother => Role::Father,
-            Role::Father => Role::Mother,
         }
     }
 }
@@ -427,22 +421,70 @@ pub fn analyse_unit(
         });
     }
 
-    let (verdict, reasons, recommendations) =
-        decide(unit, &claims, &joint, policy, role_of_other(&adults));
-    Ok(UnitReport {
+    let mut report = UnitReport {
         unit_id: unit.id.clone(),
-        verdict,
+        verdict: Verdict::Inconclusive,
         claims,
         joint,
-        reasons,
-        recommendations,
-    })
+        reasons: Vec::new(),
+        recommendations: Vec::new(),
+    };
+    reassess(&mut report, policy);
+    Ok(report)
 }
 
-fn role_of_other(adults: &[(Role, &Profile)]) -> Option<Role> {
-    match adults {
-        [(role, _)] => Some(role.other()),
+/// Re-derives claim statuses and the verdict from the report's likelihood ratios under
+/// `policy`: thresholds can be explored (calibration, what-if review) without recomputing a
+/// single likelihood. The joint analysis is absent when a claim was excluded at analysis time,
+/// so a policy with a looser exclusion rule than the one analysed with cannot verify that unit.
+pub fn reassess(report: &mut UnitReport, policy: &Policy) {
+    for c in &mut report.claims {
+        c.status = claim_status(c.log10_lr, c.inconsistent_loci.len(), c.loci_used, policy);
+        c.posterior = posterior(c.log10_lr, policy.prior);
+    }
+    let mut children: Vec<&str> = report.claims.iter().map(|c| c.child.as_str()).collect();
+    children.sort_unstable();
+    children.dedup();
+    let has = |role: Role| report.claims.iter().any(|c| c.role == role);
+    let missing_role = match (has(Role::Mother), has(Role::Father)) {
+        (true, false) => Some(Role::Father),
+        (false, true) => Some(Role::Mother),
         _ => None,
+    };
+    let adults_analysed = report
+        .claims
+        .iter()
+        .map(|c| (c.role, c.parent.as_str()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let (verdict, reasons, recommendations) = decide(
+        &report.claims,
+        &report.joint,
+        policy,
+        children.len(),
+        missing_role,
+        adults_analysed,
+    );
+    report.verdict = verdict;
+    report.reasons = reasons;
+    report.recommendations = recommendations;
+}
+
+fn claim_status(
+    log10_lr: Option<f64>,
+    inconsistent: usize,
+    loci_used: u32,
+    policy: &Policy,
+) -> ClaimStatus {
+    match log10_lr {
+        l if l.is_none_or(|l| l <= policy.exclude_log10_lr)
+            && inconsistent >= policy.exclude_min_inconsistent
+            && loci_used >= policy.exclude_min_loci =>
+        {
+            ClaimStatus::Excluded
+        }
+        Some(l) if l >= policy.claim_min_log10_lr => ClaimStatus::Consistent,
+        _ => ClaimStatus::Weak,
     }
 }
 
@@ -483,16 +525,7 @@ fn claim(
     .collect();
     let inconsistent_loci = result.inconsistent_loci();
     let loci_used = result.loci_used() as u32;
-    let status = match log10_lr {
-        l if l.is_none_or(|l| l <= policy.exclude_log10_lr)
-            && inconsistent_loci.len() >= policy.exclude_min_inconsistent
-            && loci_used >= policy.exclude_min_loci =>
-        {
-            ClaimStatus::Excluded
-        }
-        Some(l) if l >= policy.claim_min_log10_lr => ClaimStatus::Consistent,
-        _ => ClaimStatus::Weak,
-    };
+    let status = claim_status(log10_lr, inconsistent_loci.len(), loci_used, policy);
     Ok(ClaimReport {
         parent: adult.sample_id.clone(),
         role,
@@ -510,11 +543,12 @@ fn claim(
 }
 
 fn decide(
-    unit: &FamilyUnit<'_>,
     claims: &[ClaimReport],
     joint: &[JointReport],
     policy: &Policy,
+    children: usize,
     missing_role: Option<Role>,
+    adults: usize,
 ) -> (Verdict, Vec<String>, Vec<String>) {
     let mut reasons = Vec::new();
     let mut recommendations = Vec::new();
@@ -617,7 +651,7 @@ fn decide(
                         ),
                     );
                 }
-                if unit.children.len() == 1 {
+                if children == 1 {
                     push_unique(
                         &mut recommendations,
                         "test another child of the claimed parent",
@@ -629,6 +663,11 @@ fn decide(
                 );
             }
         }
+    }
+    if joint.len() < adults {
+        // Only when re-assessing under a looser exclusion rule than the analysis used.
+        inconclusive = true;
+        reasons.push("the joint analysis was not run for every adult; analyse the unit again under this policy".into());
     }
     if inconclusive {
         return (Verdict::Inconclusive, reasons, recommendations);
