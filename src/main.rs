@@ -1,6 +1,7 @@
 //! `lazo`: the command-line entry point. Glue only: parse arguments, read files, call the
 //! domain crates, print. Statistics live in `lazo-kinship`, parsing in `lazo-formats`.
 
+mod convert;
 mod demo;
 mod inputs;
 mod lr;
@@ -33,6 +34,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Simulate a day of intake, verify every unit and print the summary
     Demo(demo::DemoArgs),
+    /// Convert profiles between GeneMapper-style CSV and CODIS CMF XML
+    Convert(convert::ConvertArgs),
     /// List the built-in population frequency tables
     Populations,
     /// Print the default verdict policy as TOML (a starting point for --policy)
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Convert(args) => convert::run(args),
         Command::Populations => {
             for p in lazo_formats::embedded::populations() {
                 let marker = if p.id == lazo_formats::embedded::DEFAULT_POPULATION {

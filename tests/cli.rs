@@ -1,0 +1,324 @@
+//! The `lazo` command as scripts use it: the JSON contract of `lr` and `verify`, and clear
+//! errors (file, line, value; non-zero exit; nothing on stdout) for bad input.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn reference(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/reference")
+        .join(name)
+}
+
+fn lazo() -> Command {
+    Command::cargo_bin("lazo").unwrap()
+}
+
+fn json_of(output: &[u8]) -> Value {
+    serde_json::from_slice(output)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(output)))
+}
+
+#[test]
+fn lr_json_contract_on_the_reference_duo() {
+    let out = lazo()
+        .args(["lr", "--freqs"])
+        .arg(reference("freqs.csv"))
+        .arg("--profiles")
+        .arg(reference("profiles.csv"))
+        .args([
+            "--a",
+            "AF",
+            "--b",
+            "CH",
+            "--relation",
+            "parent-child",
+            "--theta",
+            "0",
+            "--loci",
+            "D3S1358,vWA,TH01,FGA",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&out);
+    assert!(
+        (v["lr"].as_f64().unwrap() - 49.10714286).abs() < 1e-6,
+        "{v}"
+    );
+    assert!((v["log10_lr"].as_f64().unwrap() - 49.10714286f64.log10()).abs() < 1e-9);
+    let loci = v["loci"].as_array().unwrap();
+    assert_eq!(loci.len(), 4);
+    let fga = loci.iter().find(|l| l["locus"] == "FGA").unwrap();
+    assert!((fga["lr"].as_f64().unwrap() - 5.0).abs() < 1e-12);
+}
+
+#[test]
+fn lr_trio_and_exclusion_give_null_log10() {
+    let run = |extra: &[&str]| {
+        let out = lazo()
+            .args(["lr", "--freqs"])
+            .arg(reference("freqs.csv"))
+            .arg("--profiles")
+            .arg(reference("profiles.csv"))
+            .args([
+                "--a",
+                "AF",
+                "--b",
+                "CH",
+                "--relation",
+                "parent-child",
+                "--theta",
+                "0",
+                "--json",
+            ])
+            .args(extra)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        json_of(&out)
+    };
+    let trio = run(&["--mother", "MO", "--loci", "D3S1358,vWA,TH01,FGA"]);
+    assert!((trio["lr"].as_f64().unwrap() - 181.8181818).abs() < 1e-6);
+    let excluded = run(&["--loci", "D8S1179"]);
+    assert_eq!(excluded["lr"].as_f64().unwrap(), 0.0);
+    assert!(excluded["log10_lr"].is_null());
+    let with_mutation = run(&["--loci", "D8S1179", "--mutation", "equal:0.002"]);
+    assert!((with_mutation["lr"].as_f64().unwrap() - 0.0030008).abs() < 1e-9);
+}
+
+fn simulate(dir: &Path, units: usize, not_family: usize) {
+    lazo()
+        .args([
+            "simulate",
+            "--units",
+            &units.to_string(),
+            "--not-family",
+            &not_family.to_string(),
+            "--seed",
+            "7",
+            "--out",
+        ])
+        .arg(dir)
+        .assert()
+        .success();
+}
+
+#[test]
+fn verify_json_contract_and_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    simulate(dir.path(), 40, 10);
+    let out = lazo()
+        .args(["verify", "--json", "--profiles"])
+        .arg(dir.path().join("profiles.csv"))
+        .arg("--units")
+        .arg(dir.path().join("units.csv"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let truth: Vec<Value> = std::fs::read_to_string(dir.path().join("truth.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let lines: Vec<Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 40);
+    for (v, t) in lines.iter().zip(&truth) {
+        assert_eq!(v["unit_id"], t["unit_id"]);
+        let verdict = v["verdict"].as_str().unwrap();
+        assert!(["verified", "not_supported", "inconclusive"].contains(&verdict));
+        assert!(v["alerts"].is_array());
+        for c in v["claims"].as_array().unwrap() {
+            for field in ["parent", "child"] {
+                assert!(c[field].is_string());
+            }
+            assert!(c["lr"].is_number() && c["loci_used"].as_u64().unwrap() >= 15);
+            assert!(c["inconsistent_loci"].is_array());
+            let relations: Vec<&str> = c["alternatives"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["relation"].as_str().unwrap())
+                .collect();
+            assert_eq!(relations, ["second-degree", "full-siblings"]);
+        }
+        // The two errors that matter, on this small cohort.
+        let kind = t["kind"].as_str().unwrap();
+        if kind == "genuine" {
+            assert_ne!(verdict, "not_supported", "{v}");
+        } else {
+            assert_ne!(verdict, "verified", "{v}");
+        }
+    }
+}
+
+fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+/// Runs lazo expecting failure; returns stderr. Stdout must be empty: no partial results.
+fn fails(args: &[&std::ffi::OsStr]) -> String {
+    let output = lazo().args(args).assert().failure().get_output().clone();
+    assert!(
+        output.stdout.is_empty(),
+        "partial output: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[test]
+fn bad_input_names_file_line_and_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = "Sample Name,Marker,Allele 1,Allele 2\nA,TH01,6,9.3\nB,TH01,6,7\n";
+    let units = write(
+        dir.path(),
+        "units.csv",
+        "unit_id,sample_id,role\nU1,A,father\nU1,B,child\n",
+    );
+    let os = |s: &str| std::ffi::OsString::from(s);
+
+    let bad_locus = write(
+        dir.path(),
+        "bad_locus.csv",
+        "Sample Name,Marker,Allele 1,Allele 2\nA,TH01,6,9.3\nB,D99S1,6,7\n",
+    );
+    let err = fails(&[
+        &os("verify"),
+        &os("--profiles"),
+        bad_locus.as_os_str(),
+        &os("--units"),
+        units.as_os_str(),
+    ]);
+    assert!(
+        err.contains("bad_locus.csv") && err.contains("line 3") && err.contains("D99S1"),
+        "{err}"
+    );
+
+    let bad_allele = write(
+        dir.path(),
+        "bad_allele.csv",
+        "Sample Name,Marker,Allele 1,Allele 2\nA,TH01,6,9.3x\n",
+    );
+    let err = fails(&[
+        &os("verify"),
+        &os("--profiles"),
+        bad_allele.as_os_str(),
+        &os("--units"),
+        units.as_os_str(),
+    ]);
+    assert!(
+        err.contains("bad_allele.csv") && err.contains("line 2") && err.contains("9.3x"),
+        "{err}"
+    );
+
+    let profiles = write(dir.path(), "profiles.csv", good);
+    let missing = write(
+        dir.path(),
+        "missing.csv",
+        "unit_id,sample_id,role\nU1,A,father\nU1,B,child\nU2,A,mother\nU2,ZZ,child\n",
+    );
+    let err = fails(&[
+        &os("verify"),
+        &os("--profiles"),
+        profiles.as_os_str(),
+        &os("--units"),
+        missing.as_os_str(),
+    ]);
+    assert!(
+        err.contains("missing.csv") && err.contains("line 5") && err.contains("ZZ"),
+        "{err}"
+    );
+
+    let childless = write(
+        dir.path(),
+        "childless.csv",
+        "unit_id,sample_id,role\nU1,A,father\nU1,B,child\nU2,A,mother\n",
+    );
+    let err = fails(&[
+        &os("verify"),
+        &os("--profiles"),
+        profiles.as_os_str(),
+        &os("--units"),
+        childless.as_os_str(),
+    ]);
+    assert!(
+        err.contains("childless.csv") && err.contains("U2") && err.contains("no child"),
+        "{err}"
+    );
+
+    let err = fails(&[
+        &os("lr"),
+        &os("--profiles"),
+        profiles.as_os_str(),
+        &os("--a"),
+        &os("A"),
+        &os("--b"),
+        &os("B"),
+        &os("--relation"),
+        &os("parent-child"),
+        &os("--mutation"),
+        &os("equal:2"),
+    ]);
+    assert!(err.contains("equal:2"), "{err}");
+}
+
+#[test]
+fn cmf_export_round_trips_through_lr() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("profiles.xml");
+    lazo()
+        .args(["convert", "--to", "cmf", "--profiles"])
+        .arg(reference("profiles.csv"))
+        .arg("--out")
+        .arg(&xml)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&xml).unwrap();
+    assert!(
+        text.contains("<SPECIMEN") && text.contains("D3S1358"),
+        "{text}"
+    );
+    let out = lazo()
+        .args([
+            "lr",
+            "--json",
+            "--theta",
+            "0",
+            "--relation",
+            "parent-child",
+            "--a",
+            "AF",
+            "--b",
+            "CH",
+            "--loci",
+            "D3S1358,vWA,TH01,FGA",
+            "--freqs",
+        ])
+        .arg(reference("freqs.csv"))
+        .arg("--profiles")
+        .arg(&xml)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!((json_of(&out)["lr"].as_f64().unwrap() - 49.10714286).abs() < 1e-6);
+}
