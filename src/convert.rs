@@ -6,7 +6,7 @@ use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use lazo_formats::{CmfMeta, cmf_export_issues, write_cmf, write_profiles};
 
-use crate::{inputs, simulate::write_atomically};
+use crate::{emit, inputs, outln, simulate::write_atomically};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Target {
@@ -84,10 +84,12 @@ pub fn run(args: ConvertArgs) -> Result<()> {
         }
     };
     write_atomically(&args.out, body.as_bytes())?;
-    println!(
+    let mut out = String::new();
+    outln!(
+        out,
         "{} profiles written to {}",
         profiles.len(),
         args.out.display()
     );
-    Ok(())
+    emit(&out)
 }

@@ -8,9 +8,9 @@ use lazo_kinship::{Model, UnitReport, Verdict, analyse_unit};
 use lazo_sim::{UnitKind, evaluate};
 use rayon::prelude::*;
 
-use crate::inputs;
 use crate::settings::Settings;
 use crate::simulate::ScenarioArgs;
+use crate::{emit, inputs, outln};
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -46,25 +46,34 @@ pub fn run(args: DemoArgs) -> Result<()> {
     let verdict_of = |id: &str| reports.iter().find(|r| r.unit_id == id).map(|r| r.verdict);
     let evaluation = evaluate(&cohort, verdict_of);
     let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
-    println!(
+    let mut out = String::new();
+    outln!(
+        out,
         "Simulated intake: {} units, {} samples (seed {})",
         reports.len(),
         cohort.profiles.len(),
         args.scenario.seed
     );
-    println!(
+    outln!(
+        out,
         "Verdicts: {} verified, {} not supported, {} inconclusive",
         count(Verdict::Verified),
         count(Verdict::NotSupported),
         count(Verdict::Inconclusive)
     );
-    println!(
+    outln!(
+        out,
         "\n{:<16} {:>6} {:>9} {:>14} {:>13}",
-        "true kind", "units", "verified", "not supported", "inconclusive"
+        "true kind",
+        "units",
+        "verified",
+        "not supported",
+        "inconclusive"
     );
     for (kind, t) in &evaluation.by_kind {
         if t.units > 0 {
-            println!(
+            outln!(
+                out,
                 "{:<16} {:>6} {:>9} {:>14} {:>13}",
                 kind.name(),
                 t.units,
@@ -74,15 +83,18 @@ pub fn run(args: DemoArgs) -> Result<()> {
             );
         }
     }
-    println!(
+    outln!(
+        out,
         "\nFamilies separated (genuine → not supported): {}   Children handed over (non-family → verified): {}",
-        evaluation.genuine_not_supported, evaluation.impostors_verified
+        evaluation.genuine_not_supported,
+        evaluation.impostors_verified
     );
     let genuine = evaluation.tally(UnitKind::Genuine);
-    println!(
+    outln!(
+        out,
         "Genuine units left inconclusive: {:.1}%",
         100.0 * genuine.inconclusive as f64 / genuine.units.max(1) as f64
     );
-    println!("Time: {:.2} s", started.elapsed().as_secs_f64());
-    Ok(())
+    outln!(out, "Time: {:.2} s", started.elapsed().as_secs_f64());
+    emit(&out)
 }

@@ -8,7 +8,7 @@ use lazo_genetics::Locus;
 use lazo_kinship::{Model, Relationship, pair_lr, posterior};
 use serde::Serialize;
 
-use crate::{inputs, settings};
+use crate::{emit, inputs, outln, settings};
 
 #[derive(Debug, Args)]
 pub struct LrArgs {
@@ -136,8 +136,9 @@ pub fn run(args: LrArgs) -> Result<()> {
     );
 
     let log10 = result.log10_lr();
+    let mut out = String::new();
     if args.json {
-        let out = LrJson {
+        let json = LrJson {
             lr: result.lr(),
             log10_lr: log10,
             loci: result
@@ -158,8 +159,8 @@ pub fn run(args: LrArgs) -> Result<()> {
             posterior: posterior(log10, args.prior),
             prior: args.prior,
         };
-        println!("{}", serde_json::to_string(&out)?);
-        return Ok(());
+        outln!(out, "{}", serde_json::to_string(&json)?);
+        return emit(&out);
     }
     let hypothesis = match (args.relation, mother) {
         (Relationship::ParentChild, Some(m)) => format!(
@@ -176,8 +177,9 @@ pub fn run(args: LrArgs) -> Result<()> {
             r.name()
         ),
     };
-    println!("H1: {hypothesis}\nH2: unrelated");
-    println!(
+    outln!(out, "H1: {hypothesis}\nH2: unrelated");
+    outln!(
+        out,
         "frequencies: {}   theta: {}   mutation: {}",
         table.name,
         args.theta,
@@ -185,9 +187,10 @@ pub fn run(args: LrArgs) -> Result<()> {
             .as_ref()
             .map_or("none".to_string(), ToString::to_string)
     );
-    println!("{:<10} {:>14}", "locus", "LR");
+    outln!(out, "{:<10} {:>14}", "locus", "LR");
     for l in &result.loci {
-        println!(
+        outln!(
+            out,
             "{:<10} {:>14.6}{}",
             l.locus.name(),
             l.lr,
@@ -195,23 +198,32 @@ pub fn run(args: LrArgs) -> Result<()> {
         );
     }
     for e in &result.excluded {
-        println!("{:<10} {:>14}  not used: {}", e.locus.name(), "-", e.reason);
+        outln!(
+            out,
+            "{:<10} {:>14}  not used: {}",
+            e.locus.name(),
+            "-",
+            e.reason
+        );
     }
     match log10 {
-        Some(l) => println!(
+        Some(l) => outln!(
+            out,
             "combined LR: {:.6e}  (log10 {l:.3}) over {} loci",
             result.lr(),
             result.loci_used()
         ),
-        None => println!(
+        None => outln!(
+            out,
             "combined LR: 0 (exclusion without a mutation model) over {} loci",
             result.loci_used()
         ),
     }
-    println!(
+    outln!(
+        out,
         "posterior probability of H1 at prior {}: {:.6}",
         args.prior,
         posterior(log10, args.prior)
     );
-    Ok(())
+    emit(&out)
 }

@@ -42,6 +42,30 @@ enum Command {
     Policy,
 }
 
+/// Appends a line to a command's output buffer (writing to a `String` cannot fail).
+macro_rules! outln {
+    ($out:expr) => { $out.push('\n') };
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+pub(crate) use outln;
+
+/// Writes a command's output to stdout. A reader that goes away early (`lazo … | head`) is
+/// not an error: the output was simply not wanted any more.
+pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -58,23 +82,25 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Populations => {
+            let mut out = String::new();
             for p in lazo_formats::embedded::populations() {
                 let marker = if p.id == lazo_formats::embedded::DEFAULT_POPULATION {
                     " (default)"
                 } else {
                     ""
                 };
-                println!(
+                outln!(
+                    out,
                     "{:<40} {}{marker}\n{:<40} source: {}",
-                    p.id, p.description, "", p.source
+                    p.id,
+                    p.description,
+                    "",
+                    p.source
                 );
             }
-            Ok(())
+            emit(&out)
         }
-        Command::Policy => {
-            print!("{}", settings::Settings::default_toml());
-            Ok(())
-        }
+        Command::Policy => emit(&settings::Settings::default_toml()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use lazo_sim::{Cohort, ScenarioConfig, simulate_scenario};
 
-use crate::{inputs, settings};
+use crate::{emit, inputs, outln, settings};
 
 /// Options shared by every command that simulates a scenario.
 #[derive(Debug, Clone, Args)]
@@ -80,20 +80,22 @@ pub struct SimulateArgs {
 pub fn run(args: SimulateArgs) -> Result<()> {
     let cohort = args.scenario.simulate()?;
     write_cohort(&cohort, &args.out)?;
+    let mut out = String::new();
     let counts: Vec<String> = cohort
         .kind_counts()
         .iter()
         .filter(|(_, n)| *n > 0)
         .map(|(k, n)| format!("{n} {}", k.name()))
         .collect();
-    println!(
+    outln!(
+        out,
         "{} units ({}), {} samples → {}",
         cohort.truth.len(),
         counts.join(", "),
         cohort.profiles.len(),
         args.out.display()
     );
-    Ok(())
+    emit(&out)
 }
 
 /// Writes the three files atomically enough: each goes to a temporary name first, so a crash

@@ -11,7 +11,7 @@ use lazo_kinship::{FamilyUnit, Model, UnitReport, Verdict, analyse_unit};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::{inputs, settings::Settings};
+use crate::{emit, inputs, outln, settings::Settings};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -134,34 +134,45 @@ pub fn run(args: VerifyArgs) -> Result<()> {
         .collect::<Result<_>>()?;
     progress.finish_and_clear();
 
+    let mut out = String::new();
     if args.json {
         for report in &reports {
-            println!("{}", serde_json::to_string(&UnitJson::new(report))?);
+            outln!(out, "{}", serde_json::to_string(&UnitJson::new(report))?);
         }
-        return Ok(());
+        return emit(&out);
     }
-    print_table(&reports, &table.name, &settings);
+    print_table(&mut out, &reports, &table.name, &settings);
     if reports.is_empty() {
         bail!("no units to verify");
     }
-    Ok(())
+    emit(&out)
 }
 
-fn print_table(reports: &[UnitReport], table: &str, settings: &Settings) {
-    println!(
+fn print_table(out: &mut String, reports: &[UnitReport], table: &str, settings: &Settings) {
+    outln!(
+        out,
         "frequencies: {table}   theta: {}   mutation: {}",
-        settings.theta, settings.mutation
+        settings.theta,
+        settings.mutation
     );
-    println!(
+    outln!(
+        out,
         "{:<12} {:<14} {:<12} {:<12} {:>10} {:>5} {:>6}",
-        "unit", "verdict", "parent", "child", "log10 LR", "loci", "incons"
+        "unit",
+        "verdict",
+        "parent",
+        "child",
+        "log10 LR",
+        "loci",
+        "incons"
     );
     for r in reports {
         for (i, c) in r.claims.iter().enumerate() {
             let unit = if i == 0 { r.unit_id.as_str() } else { "" };
             let verdict = if i == 0 { r.verdict.name() } else { "" };
             let lr = c.log10_lr.map_or("-inf".to_string(), |l| format!("{l:.2}"));
-            println!(
+            outln!(
+                out,
                 "{unit:<12} {verdict:<14} {:<12} {:<12} {lr:>10} {:>5} {:>6}",
                 c.parent,
                 c.child,
@@ -171,15 +182,16 @@ fn print_table(reports: &[UnitReport], table: &str, settings: &Settings) {
         }
         if r.verdict != Verdict::Verified {
             for reason in &r.reasons {
-                println!("{:<12} reason: {reason}", "");
+                outln!(out, "{:<12} reason: {reason}", "");
             }
             for rec in &r.recommendations {
-                println!("{:<12} next: {rec}", "");
+                outln!(out, "{:<12} next: {rec}", "");
             }
         }
     }
     let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
-    println!(
+    outln!(
+        out,
         "\n{} units: {} verified, {} not supported, {} inconclusive",
         reports.len(),
         count(Verdict::Verified),

@@ -560,7 +560,7 @@ fn decide(
         .collect();
     for c in &excluded {
         reasons.push(format!(
-            "{} is excluded as {} of {}: LR {} with {} inconsistent loci of {}",
+            "{} is excluded as {} of {}: LR {} with {} of {} loci inconsistent",
             c.parent,
             c.role.name(),
             c.child,
@@ -577,7 +577,7 @@ fn decide(
     for c in claims.iter().filter(|c| c.status == ClaimStatus::Weak) {
         inconclusive = true;
         reasons.push(format!(
-            "{}–{}: the pair's own LR {} with {} inconsistent loci of {} is below the claim floor 10^{}",
+            "{}–{}: the pair's own LR {} with {} of {} loci inconsistent is below the claim floor 10^{}",
             c.parent, c.child, fmt_lr(c.log10_lr), c.inconsistent_loci.len(), c.loci_used, policy.claim_min_log10_lr
         ));
         if !c.inconsistent_loci.is_empty() {
@@ -659,7 +659,7 @@ fn decide(
                 }
                 push_unique(
                     &mut recommendations,
-                    "type additional autosomal STR markers (a parent and a second-degree relative differ by little per locus)",
+                    "type additional autosomal STR markers",
                 );
             }
         }
