@@ -176,23 +176,86 @@ pub fn pair_lr(
     only: Option<&[Locus]>,
 ) -> Result<LrResult, KinshipError> {
     model.validate()?;
-    if relationship == Relationship::Unrelated {
-        return Err(KinshipError::InvalidPedigree(
+    match (relationship, mother) {
+        (Relationship::Unrelated, _) => Err(KinshipError::InvalidPedigree(
             "the LR of 'unrelated' against itself is 1 by definition".into(),
-        ));
-    }
-    if mother.is_some() && relationship != Relationship::ParentChild {
-        return Err(KinshipError::InvalidPedigree(
+        )),
+        (Relationship::ParentChild, Some(mother)) => trio_lr(a, mother, b, model, only),
+        // The alleged parent of a duo is placed as father: only the mutation rate depends on
+        // it, and the CLI's --mutation sets both rates alike unless told otherwise.
+        (Relationship::ParentChild, None) => {
+            crate::unit::duo_lr_on(a, b, crate::Role::Father, model, only)
+        }
+        (_, Some(_)) => Err(KinshipError::InvalidPedigree(
             "--mother applies only to parent-child".into(),
-        ));
+        )),
+        (relationship, None) => relative_lr(a, b, relationship, model, only),
     }
-    let people: Vec<&Profile> = [Some(a), Some(b), mother].into_iter().flatten().collect();
-    let (loci, excluded) = usable_loci(&people, model.table, only);
-    let trio = match mother {
-        Some(_) => Some(trio_pedigrees()?),
-        None => None,
-    };
-    let pair = match (relationship, model.mutation) {
+}
+
+/// Trio: alleged father, undisputed mother, child.
+fn trio_lr(
+    father: &Profile,
+    mother: &Profile,
+    child: &Profile,
+    model: &Model<'_>,
+    only: Option<&[Locus]>,
+) -> Result<LrResult, KinshipError> {
+    let (loci, excluded) = usable_loci(&[father, child, mother], model.table, only);
+    // H1: the alleged father and the mother are the child's parents. H0: the child's father
+    // is an unknown man, unrelated to the alleged father.
+    let mut h1 = Pedigree::new();
+    let (af, mo) = (h1.add_founder("alleged father"), h1.add_founder("mother"));
+    h1.add_child("child", af, mo)?;
+    let mut h0 = Pedigree::new();
+    h0.add_founder("alleged father");
+    let mo0 = h0.add_founder("mother");
+    let unknown = h0.add_founder("unknown father");
+    h0.add_child("child", unknown, mo0)?;
+    let mut out = Vec::with_capacity(loci.len());
+    for locus in loci {
+        let (Some(gf), Some(gm), Some(gc)) = (
+            father.genotype(locus),
+            mother.genotype(locus),
+            child.genotype(locus),
+        ) else {
+            continue;
+        };
+        let lr = match model
+            .table
+            .dense(locus)
+            .filter(|_| crate::fast::covers(model.mutation))
+        {
+            Some(dense) => crate::fast::trio(dense, locus, gf, gm, gc, model.theta, model.mutation),
+            None => {
+                let lm = model.locus(locus);
+                locus_likelihood(&h1, &[Some(gf), Some(gm), Some(gc)], &lm)
+                    / locus_likelihood(&h0, &[Some(gf), Some(gm), None, Some(gc)], &lm)
+            }
+        };
+        out.push(LocusLr {
+            locus,
+            lr,
+            inconsistent: trio_inconsistent(gf, gm, gc),
+        });
+    }
+    Ok(LrResult {
+        loci: out,
+        excluded,
+    })
+}
+
+/// Any other pairwise relationship: the IBD formula without mutation, the pedigree engine
+/// with it (identity ignores mutation: a twin's somatic mutations are not modelled).
+fn relative_lr(
+    a: &Profile,
+    b: &Profile,
+    relationship: Relationship,
+    model: &Model<'_>,
+    only: Option<&[Locus]>,
+) -> Result<LrResult, KinshipError> {
+    let (loci, excluded) = usable_loci(&[a, b], model.table, only);
+    let pedigrees = match (relationship, model.mutation) {
         (Relationship::Identical, _) | (_, None) => None,
         (r, Some(_)) => Some((pair_pedigree(r)?, pair_pedigree(Relationship::Unrelated)?)),
     };
@@ -201,55 +264,23 @@ pub fn pair_lr(
         let (Some(ga), Some(gb)) = (a.genotype(locus), b.genotype(locus)) else {
             continue;
         };
-        let lm = model.locus(locus);
-        let dense = model
-            .table
-            .dense(locus)
-            .filter(|_| crate::fast::covers(model.mutation));
-        let (lr, inconsistent) = if let (Some((h1, h0)), Some(m)) = (&trio, mother) {
-            let Some(gm) = m.genotype(locus) else {
-                continue;
-            };
-            if let Some(dense) = dense {
-                out.push(LocusLr {
-                    locus,
-                    lr: crate::fast::trio(dense, locus, ga, gm, gb, model.theta, model.mutation),
-                    inconsistent: trio_inconsistent(ga, gm, gb),
-                });
-                continue;
+        let lr = match &pedigrees {
+            Some(((h1, a1, b1), (h0, a0, b0))) => {
+                let lm = model.locus(locus);
+                two_person(h1, *a1, *b1, ga, gb, &lm) / two_person(h0, *a0, *b0, ga, gb, &lm)
             }
-            let genotypes = [Some(ga), Some(gm), Some(gb), None];
-            let lr = locus_likelihood(&h1.0, &genotypes[..3], &lm)
-                / locus_likelihood(&h0.0, &[Some(ga), Some(gm), None, Some(gb)], &lm);
-            (lr, trio_inconsistent(ga, gm, gb))
-        } else if let (Some(dense), Relationship::ParentChild) = (dense, relationship) {
-            (
-                crate::fast::duo(dense, locus, ga, gb, true, model.theta, model.mutation),
-                duo_inconsistent(ga, gb),
-            )
-        } else if let Some(((h1, a1, b1), (h0, a0, b0))) = &pair {
-            let lr = two_person(h1, *a1, *b1, ga, gb, &lm) / two_person(h0, *a0, *b0, ga, gb, &lm);
-            (
-                lr,
-                relationship == Relationship::ParentChild && duo_inconsistent(ga, gb),
-            )
-        } else {
-            let lr = pairwise::locus_lr(
+            None => pairwise::locus_lr(
                 ga,
                 gb,
                 |x| model.table.frequency(locus, x),
                 relationship.ibd(),
                 model.theta,
-            );
-            (
-                lr,
-                relationship == Relationship::ParentChild && duo_inconsistent(ga, gb),
-            )
+            ),
         };
         out.push(LocusLr {
             locus,
             lr,
-            inconsistent,
+            inconsistent: false,
         });
     }
     Ok(LrResult {
@@ -270,19 +301,4 @@ fn two_person(
     genotypes[a] = Some(ga);
     genotypes[b] = Some(gb);
     locus_likelihood(pedigree, &genotypes, model)
-}
-
-/// H1: alleged father (0) and mother (1) are the child's (2) parents.
-/// H0: the child's father is an unknown man (2); the child is 3.
-fn trio_pedigrees() -> Result<((Pedigree,), (Pedigree,)), KinshipError> {
-    let mut h1 = Pedigree::new();
-    let af = h1.add_founder("alleged father");
-    let mo = h1.add_founder("mother");
-    h1.add_child("child", af, mo)?;
-    let mut h0 = Pedigree::new();
-    h0.add_founder("alleged father");
-    let mo = h0.add_founder("mother");
-    let unknown = h0.add_founder("unknown father");
-    h0.add_child("child", unknown, mo)?;
-    Ok(((h1,), (h0,)))
 }

@@ -168,15 +168,27 @@ pub struct UnitReport {
     pub recommendations: Vec<String>,
 }
 
-/// The LR of `parent` being `child`'s parent in `role`, with mutation, against unrelated.
+/// The LR of `parent` being `child`'s parent in `role` (the other parent untyped), with
+/// mutation, against unrelated, over every locus typed in both.
 pub fn duo_lr(
     parent: &Profile,
     child: &Profile,
     role: Role,
     model: &Model<'_>,
 ) -> Result<LrResult, KinshipError> {
+    duo_lr_on(parent, child, role, model, None)
+}
+
+/// [`duo_lr`] restricted to `only` loci when given.
+pub(crate) fn duo_lr_on(
+    parent: &Profile,
+    child: &Profile,
+    role: Role,
+    model: &Model<'_>,
+    only: Option<&[Locus]>,
+) -> Result<LrResult, KinshipError> {
     model.validate()?;
-    let (loci, excluded) = usable_loci(&[parent, child], model.table, None);
+    let (loci, excluded) = usable_loci(&[parent, child], model.table, only);
     let mut h1 = Pedigree::new();
     let (p, other) = (h1.add_founder(role.name()), h1.add_founder("other parent"));
     let (father, mother) = if role == Role::Father {
