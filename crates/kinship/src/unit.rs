@@ -89,7 +89,8 @@ impl Alternative {
     fn from_log10(relation: &str, log10_lr: Option<f64>) -> Alternative {
         Alternative {
             relation: relation.to_string(),
-            lr: log10_lr.map_or(0.0, |l| 10f64.powf(l)),
+            // f64 overflows past 10^308: the JSON then carries f64::MAX, and log10_lr the truth.
+            lr: log10_lr.map_or(0.0, |l| 10f64.powf(l).min(f64::MAX)),
             log10_lr,
         }
     }
@@ -367,12 +368,16 @@ fn joint_log10(
         if l1 == 0.0 {
             return None;
         }
-        // l2 == 0 would make the claim infinitely better; cannot happen with a mutation
-        // model and is capped by the caller's thresholds otherwise.
-        total += (l1 / l2).log10();
+        // l2 == 0 (the alternative impossible: only without a mutation model) would make the
+        // claim infinitely better; a finite cap keeps the number printable in JSON, where an
+        // infinity would come out as null and read as "LR 0".
+        total += if l2 == 0.0 { IMPOSSIBLE_ALTERNATIVE_LOG10 } else { (l1 / l2).log10() };
     }
-    Some(total)
+    Some(total.min(IMPOSSIBLE_ALTERNATIVE_LOG10))
 }
+
+/// log10 LR reported when the alternative hypothesis has likelihood zero.
+pub const IMPOSSIBLE_ALTERNATIVE_LOG10: f64 = 999.0;
 
 /// Analyses a unit: claims, joint alternatives, verdict.
 pub fn analyse_unit(
