@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::FormatError;
+use crate::table::{normalise_header, read_rows};
 
 /// What a person in a unit claims to be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,63 +57,33 @@ pub fn read_units(text: &str, file: &str) -> Result<Vec<UnitListing>, FormatErro
         line,
         message,
     };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let first = text.lines().next().unwrap_or_default();
-    let delimiter = [b'\t', b';', b',']
-        .into_iter()
-        .max_by_key(|d| first.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',');
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-
-    let mut records = reader.records();
-    let header = match records.next() {
-        Some(Ok(h)) => h,
-        Some(Err(e)) => return Err(err(Some(1), format!("unreadable header: {e}"))),
-        None => {
-            return Err(err(
-                None,
-                "empty file: expected a header unit_id,sample_id,role".into(),
-            ));
-        }
+    let rows = read_rows(text, file)?;
+    let Some((header, data)) = rows.split_first() else {
+        return Err(err(
+            None,
+            "empty file: expected a header unit_id,sample_id,role".into(),
+        ));
     };
-    let column = |name: &str| {
-        header.iter().position(|h| {
-            h.trim().eq_ignore_ascii_case(name)
-                || h.trim().replace(' ', "_").eq_ignore_ascii_case(name)
-        })
-    };
+    let names: Vec<String> = header.cells.iter().map(|h| normalise_header(h)).collect();
+    let column = |name: &str| names.iter().position(|n| n == name);
     let (Some(unit_col), Some(sample_col), Some(role_col)) =
-        (column("unit_id"), column("sample_id"), column("role"))
+        (column("unitid"), column("sampleid"), column("role"))
     else {
         return Err(err(
-            Some(1),
+            Some(header.line),
             format!(
                 "header must name unit_id, sample_id and role; found {:?}",
-                header.iter().collect::<Vec<_>>()
+                header.cells
             ),
         ));
     };
 
     let mut units: BTreeMap<String, UnitListing> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
-    for record in records {
-        let record = record.map_err(|e| {
-            err(
-                e.position().map(|p| p.line() as usize),
-                format!("unreadable row: {e}"),
-            )
-        })?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let cell = |i: usize| record.get(i).unwrap_or("").trim();
-        let (unit_id, sample_id, role_text) = (cell(unit_col), cell(sample_col), cell(role_col));
+    for row in data {
+        let line = row.line;
+        let (unit_id, sample_id, role_text) =
+            (row.cell(unit_col), row.cell(sample_col), row.cell(role_col));
         if unit_id.is_empty() || sample_id.is_empty() {
             return Err(err(
                 Some(line),
@@ -180,20 +151,29 @@ pub fn read_units(text: &str, file: &str) -> Result<Vec<UnitListing>, FormatErro
     Ok(listings)
 }
 
-/// Writes units in the format `read_units` reads.
+/// Writes units in the format `read_units` reads (quoting ids that need it).
 pub fn write_units(units: &[UnitListing]) -> String {
-    let mut out = String::from("unit_id,sample_id,role\n");
-    for unit in units {
-        for m in &unit.members {
-            out.push_str(&format!(
-                "{},{},{}\n",
-                unit.unit_id,
-                m.sample_id,
-                m.role.name()
-            ));
-        }
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let rows = std::iter::once(["unit_id", "sample_id", "role"].map(String::from)).chain(
+        units.iter().flat_map(|unit| {
+            unit.members.iter().map(|m| {
+                [
+                    unit.unit_id.clone(),
+                    m.sample_id.clone(),
+                    m.role.name().to_string(),
+                ]
+            })
+        }),
+    );
+    for row in rows {
+        // Writing to a Vec cannot fail.
+        let _ = writer.write_record(&row);
     }
-    out
+    writer
+        .into_inner()
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

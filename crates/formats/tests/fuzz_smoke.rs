@@ -14,6 +14,13 @@ fn all_readers(text: &str) {
     let _ = read_profiles(text, "fuzz.csv");
     let _ = read_frequencies(text, "fuzz.csv", "fuzz", MinFrequency::default());
     let _ = read_cmf(text, "fuzz.xml");
+    if let Ok(units) = lazo_formats::units::read_units(text, "fuzz.csv") {
+        let written = lazo_formats::units::write_units(&units);
+        assert_eq!(
+            lazo_formats::units::read_units(&written, "again.csv").ok(),
+            Some(units)
+        );
+    }
 }
 
 /// A valid file with a few bytes replaced, inserted or removed, decoded as lossy UTF-8 as the
