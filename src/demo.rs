@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 use lazo_kinship::{Model, UnitReport, Verdict, analyse_unit};
 use lazo_sim::{UnitKind, evaluate};
@@ -19,10 +19,21 @@ pub struct DemoArgs {
     /// Verdict policy TOML (default: the built-in policy)
     #[arg(long)]
     pub policy: Option<std::path::PathBuf>,
+    /// Where runs are saved (SQLite database `lazo.sqlite` inside; created if missing)
+    #[arg(long, default_value = "lazo-data")]
+    pub data_dir: std::path::PathBuf,
+    /// Do not save the run
+    #[arg(long)]
+    pub no_save: bool,
 }
 
 pub fn run(args: DemoArgs) -> Result<()> {
     let started = Instant::now();
+    let started_at = lazo_store::rfc3339_from_unix_ms(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64),
+    );
     let settings = Settings::load(args.policy.as_deref())?;
     let cohort = args.scenario.simulate()?;
     let table = inputs::frequencies(None, &settings.population, Default::default())?;
@@ -95,6 +106,113 @@ pub fn run(args: DemoArgs) -> Result<()> {
         "Genuine units left inconclusive: {:.1}%",
         100.0 * genuine.inconclusive as f64 / genuine.units.max(1) as f64
     );
+    if !args.no_save {
+        let family_units: Vec<_> = units.iter().map(|u| u.family_unit()).collect();
+        let record = run_record(RunInput {
+            started_at,
+            kind: lazo_store::RunKind::Demo,
+            settings: &settings,
+            seed: Some(args.scenario.config()?.seed),
+            units: &family_units,
+            reports: &reports,
+            profiles: &cohort.profiles,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        })?;
+        let id = lazo_store_sqlite::save_run_blocking(&args.data_dir, &record)
+            .with_context(|| format!("cannot save the run in {}", args.data_dir.display()))?;
+        outln!(
+            out,
+            "Saved run {id} in {}",
+            args.data_dir
+                .join(lazo_store_sqlite::DATABASE_FILE)
+                .display()
+        );
+    }
     outln!(out, "Time: {:.2} s", started.elapsed().as_secs_f64());
     emit(&out)
+}
+
+/// What a verification run produced, to be saved (`lazo demo` now; `lazo verify --save` later).
+pub struct RunInput<'a> {
+    pub started_at: String,
+    pub kind: lazo_store::RunKind,
+    pub settings: &'a Settings,
+    pub seed: Option<u64>,
+    /// The units analysed, in the same order as `reports`.
+    pub units: &'a [lazo_kinship::FamilyUnit<'a>],
+    pub reports: &'a [UnitReport],
+    pub profiles: &'a [lazo_genetics::Profile],
+    pub elapsed_ms: u64,
+}
+
+/// Converts a run's results into the record the store saves.
+pub fn run_record(input: RunInput<'_>) -> Result<lazo_store::RunRecord> {
+    use lazo_store::{LocusCalls, MemberRole, ProfileRecord, UnitMember, UnitRecord};
+    anyhow::ensure!(
+        input.units.len() == input.reports.len(),
+        "{} units but {} reports",
+        input.units.len(),
+        input.reports.len()
+    );
+    let member = |p: &lazo_genetics::Profile, role| UnitMember {
+        sample_id: p.sample_id.clone(),
+        role,
+    };
+    let units = input
+        .units
+        .iter()
+        .zip(input.reports)
+        .map(|(unit, report)| {
+            anyhow::ensure!(unit.id == report.unit_id, "unit {} out of order", unit.id);
+            Ok(UnitRecord {
+                unit_id: report.unit_id.clone(),
+                // A new kinship verdict must be given a stored word (and a migration) here.
+                verdict: match report.verdict {
+                    Verdict::Verified => lazo_store::Verdict::Verified,
+                    Verdict::NotSupported => lazo_store::Verdict::NotSupported,
+                    Verdict::Inconclusive => lazo_store::Verdict::Inconclusive,
+                },
+                members: unit
+                    .mother
+                    .map(|p| member(p, MemberRole::Mother))
+                    .into_iter()
+                    .chain(unit.father.map(|p| member(p, MemberRole::Father)))
+                    .chain(unit.children.iter().map(|p| member(p, MemberRole::Child)))
+                    .collect(),
+                report_json: serde_json::to_string(report)?,
+                reasons: report.reasons.clone(),
+                recommendations: report.recommendations.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let profiles = input
+        .profiles
+        .iter()
+        .map(|p| ProfileRecord {
+            sample_id: p.sample_id.clone(),
+            loci: p
+                .calls()
+                .map(|(locus, call)| LocusCalls {
+                    locus: locus.name().to_string(),
+                    alleles: call.calls().iter().map(ToString::to_string).collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    let alerts = Vec::new(); // none raised yet
+    Ok(lazo_store::RunRecord {
+        id: lazo_store::RunId::random(),
+        started_at: input.started_at,
+        kind: input.kind,
+        lazo_version: env!("CARGO_PKG_VERSION").to_string(),
+        population: input.settings.population.clone(),
+        theta: input.settings.theta,
+        mutation: input.settings.mutation.clone(),
+        policy_toml: toml::to_string(input.settings)?,
+        seed: input.seed,
+        summary: lazo_store::RunSummary::tally(&units, alerts.len(), input.elapsed_ms),
+        units,
+        profiles,
+        alerts,
+    })
 }

@@ -1,6 +1,7 @@
 //! `lazo`: the command-line entry point. Glue only: parse arguments, read files, call the
 //! domain crates, print. Statistics live in `lazo-kinship`, parsing in `lazo-formats`.
 
+mod calibrate;
 mod convert;
 mod demo;
 mod inputs;
@@ -32,6 +33,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Simulate a border-intake cohort (profiles, units, ground truth)
     Simulate(simulate::SimulateArgs),
+    /// Measure the verdict policy's error rates by simulation (report, plots, JSON)
+    Calibrate(calibrate::CalibrateArgs),
     /// Simulate a day of intake, verify every unit and print the summary
     Demo(demo::DemoArgs),
     /// Convert profiles between GeneMapper-style CSV and CODIS CMF XML
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Calibrate(args) => calibrate::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Populations => {
             let mut out = String::new();

@@ -36,7 +36,7 @@ pub struct Policy {
 impl Default for Policy {
     fn default() -> Self {
         Policy {
-            verify_log10_lr: 4.0,
+            verify_log10_lr: 4.5,
             verify_min_loci: 15,
             claim_min_log10_lr: 2.0,
             relative_log10_lr: 1.0,

@@ -371,7 +371,11 @@ fn joint_log10(
         // l2 == 0 (the alternative impossible: only without a mutation model) would make the
         // claim infinitely better; a finite cap keeps the number printable in JSON, where an
         // infinity would come out as null and read as "LR 0".
-        total += if l2 == 0.0 { IMPOSSIBLE_ALTERNATIVE_LOG10 } else { (l1 / l2).log10() };
+        total += if l2 == 0.0 {
+            IMPOSSIBLE_ALTERNATIVE_LOG10
+        } else {
+            (l1 / l2).log10()
+        };
     }
     Some(total.min(IMPOSSIBLE_ALTERNATIVE_LOG10))
 }

@@ -52,6 +52,7 @@
 //!   the shapes of impostor units are assumptions (see [`ScenarioConfig`]), not published data.
 
 mod alias;
+pub mod calibration;
 pub mod evaluation;
 mod scenario;
 mod simulator;

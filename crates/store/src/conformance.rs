@@ -1,0 +1,327 @@
+//! Behaviour every [`VerificationStore`] must have, as functions a backend's own tests call with
+//! a fresh, empty store (feature `conformance`). One suite for all backends is how SQLite and
+//! PostgreSQL keep the same meaning.
+//!
+//! ```text
+//! #[tokio::test]
+//! async fn round_trip() {
+//!     let (_dir, store) = fresh_store().await;
+//!     lazo_store::conformance::round_trip(&store).await;
+//! }
+//! ```
+//!
+//! The checks panic on failure, like assertions.
+
+#![allow(clippy::unwrap_used)]
+
+use crate::{
+    AlertRecord, LocusCalls, MemberRole, ProfileRecord, RunDetail, RunId, RunKind, RunRecord,
+    RunSummary, StoreError, UnitMember, UnitRecord, Verdict, VerificationStore,
+};
+
+/// A unit report shaped like `lazo_kinship::UnitReport`'s JSON, with text that a careless
+/// store would change: non-ASCII, escapes, key order, number spellings, whitespace.
+pub fn report_json(unit_id: &str, verdict: Verdict) -> String {
+    format!(
+        concat!(
+            r#"{{"unit_id":"{unit}","verdict":"{verdict}","claims":[{{"parent":"{unit}-M","role":"mother","#,
+            r#""child":"{unit}-C1","lr":1.2345678901234567e17,"log10_lr":17.091514977,"loci_used":20,"#,
+            r#""inconsistent_loci":[],"posterior":0.9999999999999999,"alternatives":[],"loci":[],"#,
+            r#""excluded_loci":[],"status":"consistent"}}],"joint":[],"#,
+            r#""reasons":["José’s claim: LR ≥ 10^4 — \"verified\"\n(see \u00e9)"],"#,
+            r#""recommendations":[], "z_last": -0.0, "a_first": 1E+2 }}"#
+        ),
+        unit = unit_id,
+        verdict = verdict.as_str()
+    )
+}
+
+/// A complete run: one unit of each verdict (the second with two adults), three profiles'
+/// worth of samples, two alerts.
+pub fn sample_run(id: u128, started_at: &str) -> RunRecord {
+    let unit = |unit_id: &str, verdict: Verdict, members: &[(&str, MemberRole)]| UnitRecord {
+        unit_id: unit_id.to_string(),
+        verdict,
+        members: members
+            .iter()
+            .map(|(s, r)| UnitMember {
+                sample_id: s.to_string(),
+                role: *r,
+            })
+            .collect(),
+        report_json: report_json(unit_id, verdict),
+        reasons: vec![format!("{unit_id}: {verdict}"), "second reason".into()],
+        recommendations: if verdict == Verdict::Inconclusive {
+            vec!["test another child of the claimed parent".into()]
+        } else {
+            Vec::new()
+        },
+    };
+    let units = vec![
+        unit(
+            "U0001",
+            Verdict::Verified,
+            &[("S1", MemberRole::Mother), ("S2", MemberRole::Child)],
+        ),
+        unit(
+            "U0002",
+            Verdict::NotSupported,
+            &[
+                ("S3", MemberRole::Mother),
+                ("S4", MemberRole::Father),
+                ("S5", MemberRole::Child),
+                ("S6", MemberRole::Child),
+            ],
+        ),
+        unit(
+            "U0003",
+            Verdict::Inconclusive,
+            &[("S7", MemberRole::Father), ("S8", MemberRole::Child)],
+        ),
+    ];
+    let profiles = (1..=8)
+        .map(|i| ProfileRecord {
+            sample_id: format!("S{i}"),
+            loci: vec![
+                LocusCalls {
+                    locus: "D3S1358".into(),
+                    alleles: vec!["15".into(), "16".into()],
+                },
+                LocusCalls {
+                    locus: "TH01".into(),
+                    alleles: vec!["9.3".into()],
+                },
+                LocusCalls {
+                    locus: "AMEL".into(),
+                    alleles: vec!["X".into(), "Y".into()],
+                },
+                LocusCalls {
+                    locus: "TPOX".into(),
+                    alleles: vec!["8".into(), "OL".into()],
+                },
+            ],
+        })
+        .collect();
+    let alerts = vec![
+        AlertRecord {
+            unit_id: "U0002".into(),
+            kind: "recycled_child".into(),
+            sample_id: Some("S6".into()),
+            detail_json: r#"{"earlier_unit":"U0001","earlier_sample":"S2"}"#.into(),
+        },
+        AlertRecord {
+            unit_id: "U0002".into(),
+            kind: "note".into(),
+            sample_id: None,
+            detail_json: "[1, 2.50, \"três\"]".into(),
+        },
+    ];
+    let summary = RunSummary::tally(&units, 2, 1234);
+    RunRecord {
+        id: RunId::from_u128(id),
+        started_at: started_at.to_string(),
+        kind: RunKind::Demo,
+        lazo_version: "0.1.0".into(),
+        population: "nist-1036-us-caucasian".into(),
+        theta: 0.01,
+        mutation: "equal:0.002".into(),
+        policy_toml: "verify_log10_lr = 4.0\n# comment kept\n".into(),
+        seed: Some(u64::MAX),
+        units,
+        profiles,
+        alerts,
+        summary,
+    }
+}
+
+async fn assert_empty<S: VerificationStore>(store: &S, id: RunId) {
+    assert_eq!(store.count_runs().await.unwrap(), 0, "a run is visible");
+    assert!(store.list_runs(10, 0).await.unwrap().is_empty());
+    assert!(store.get_run(id).await.unwrap().is_none());
+    assert!(store.load_run(id).await.unwrap().is_none());
+    assert!(store.run_units(id, None).await.unwrap().is_empty());
+    assert!(store.run_profiles(id).await.unwrap().is_empty());
+    assert!(store.run_alerts(id).await.unwrap().is_empty());
+    assert!(store.unit_report(id, "U0001").await.unwrap().is_none());
+}
+
+/// Save a run, read it back every way.
+pub async fn round_trip<S: VerificationStore>(store: &S) {
+    let run = sample_run(1, "2026-11-03T14:05:09.123+01:00");
+    assert_eq!(store.save_run(&run).await.unwrap(), run.id);
+
+    assert_eq!(store.load_run(run.id).await.unwrap().as_ref(), Some(&run));
+    assert_eq!(
+        store.get_run(run.id).await.unwrap(),
+        Some(RunDetail {
+            run: run.summary_row(),
+            policy_toml: run.policy_toml.clone(),
+        })
+    );
+    assert_eq!(store.count_runs().await.unwrap(), 1);
+    assert_eq!(
+        store.list_runs(10, 0).await.unwrap(),
+        vec![run.summary_row()]
+    );
+
+    let units = store.run_units(run.id, None).await.unwrap();
+    let ids: Vec<&str> = units.iter().map(|u| u.unit_id.as_str()).collect();
+    assert_eq!(ids, ["U0001", "U0002", "U0003"]);
+    for (row, record) in units.iter().zip(&run.units) {
+        assert_eq!(row.verdict, record.verdict);
+        assert_eq!(row.members, record.members);
+        assert_eq!(row.reasons, record.reasons);
+        assert_eq!(row.recommendations, record.recommendations);
+    }
+    let alert_counts: Vec<u32> = units.iter().map(|u| u.alerts).collect();
+    assert_eq!(alert_counts, [0, 2, 0]);
+    for verdict in Verdict::ALL {
+        let only = store.run_units(run.id, Some(*verdict)).await.unwrap();
+        assert_eq!(only.len(), 1, "{verdict}");
+        assert_eq!(only[0].verdict, *verdict);
+    }
+
+    assert_eq!(store.run_profiles(run.id).await.unwrap(), run.profiles);
+    assert_eq!(store.run_alerts(run.id).await.unwrap(), run.alerts);
+    assert_eq!(
+        store.unit_report(run.id, "U0002").await.unwrap().as_deref(),
+        Some(run.units[1].report_json.as_str())
+    );
+    assert!(store.unit_report(run.id, "U9999").await.unwrap().is_none());
+
+    let missing = RunId::from_u128(999);
+    assert!(store.get_run(missing).await.unwrap().is_none());
+    assert!(store.run_units(missing, None).await.unwrap().is_empty());
+
+    // A run with no seed, no units, no profiles and no alerts is a valid run too.
+    let mut empty = sample_run(2, "2026-11-03T15:00:00Z");
+    empty.kind = RunKind::Intake;
+    empty.seed = None;
+    empty.units.clear();
+    empty.profiles.clear();
+    empty.alerts.clear();
+    empty.summary = RunSummary::tally(&[], 0, 0);
+    store.save_run(&empty).await.unwrap();
+    assert_eq!(store.load_run(empty.id).await.unwrap(), Some(empty));
+}
+
+/// Runs come newest first by instant (not by text), ties in reverse saving order, paginated.
+pub async fn newest_first_with_pagination<S: VerificationStore>(store: &S) {
+    // Saved in this order; instants (UTC): 10:00, 12:30, 09:00, 12:30 (tie with the second).
+    let stamps = [
+        "2026-11-03T10:00:00Z",
+        "2026-11-03T12:00:00-00:30",
+        "2026-11-03T10:00:00+01:00",
+        "2026-11-03T12:30:00.000Z",
+    ];
+    for (i, stamp) in stamps.iter().enumerate() {
+        store
+            .save_run(&sample_run(100 + i as u128, stamp))
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.count_runs().await.unwrap(), 4);
+    let page = |limit, offset| async move {
+        store
+            .list_runs(limit, offset)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
+    };
+    let id = |i: u128| RunId::from_u128(100 + i);
+    assert_eq!(page(10, 0).await, [id(3), id(1), id(0), id(2)]);
+    assert_eq!(page(2, 0).await, [id(3), id(1)]);
+    assert_eq!(page(2, 2).await, [id(0), id(2)]);
+    assert_eq!(page(2, 3).await, [id(2)]);
+    assert!(page(2, 4).await.is_empty());
+    assert!(page(0, 0).await.is_empty());
+    assert!(page(10, u64::MAX).await.is_empty());
+}
+
+/// Report and alert JSON come back exactly as given.
+pub async fn report_json_is_byte_for_byte<S: VerificationStore>(store: &S) {
+    let mut run = sample_run(200, "2026-11-03T14:05:09Z");
+    run.units[0].report_json = format!(
+        "  {}\n\t",
+        report_json("U0001", Verdict::Verified).replace(':', " : ")
+    );
+    run.alerts[0].detail_json = "{\"b\":1,\"a\":[1.0,1e0,10E-1]}\r\n".into();
+    store.save_run(&run).await.unwrap();
+    let back = store.unit_report(run.id, "U0001").await.unwrap().unwrap();
+    assert_eq!(back.as_bytes(), run.units[0].report_json.as_bytes());
+    let alerts = store.run_alerts(run.id).await.unwrap();
+    assert_eq!(
+        alerts[0].detail_json.as_bytes(),
+        run.alerts[0].detail_json.as_bytes()
+    );
+}
+
+/// A save that fails part-way leaves nothing behind, and the store still works afterwards.
+pub async fn failed_save_leaves_nothing<S: VerificationStore>(store: &S) {
+    let id = RunId::from_u128(300);
+    let fresh = || sample_run(300, "2026-11-03T14:05:09Z");
+
+    // The last unit repeats the first's id: the run row and two units are written first.
+    let mut dup_unit = fresh();
+    dup_unit.units[2].unit_id = "U0001".into();
+    let err = store.save_run(&dup_unit).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_empty(store, id).await;
+
+    // A sample twice in a run's profiles.
+    let mut dup_sample = fresh();
+    dup_sample.profiles[7].sample_id = "S1".into();
+    let err = store.save_run(&dup_sample).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_empty(store, id).await;
+
+    // An alert about a unit that is not in the run: fails after every unit is written.
+    let mut orphan_alert = fresh();
+    orphan_alert.alerts[1].unit_id = "U0404".into();
+    let err = store.save_run(&orphan_alert).await.unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert_empty(store, id).await;
+
+    // A report that is not JSON.
+    let mut bad_json = fresh();
+    bad_json.units[2].report_json = "{\"unit_id\": ".into();
+    let err = store.save_run(&bad_json).await.unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert_empty(store, id).await;
+
+    // Two mothers in one unit.
+    let mut two_mothers = fresh();
+    two_mothers.units[1].members[1].role = MemberRole::Mother;
+    let err = store.save_run(&two_mothers).await.unwrap_err();
+    assert!(err.is_caller_error(), "{err:?}");
+    assert_empty(store, id).await;
+
+    // Refused before any write: malformed timestamp, summary that does not add up.
+    let mut bad_time = fresh();
+    bad_time.started_at = "yesterday".into();
+    assert!(matches!(
+        store.save_run(&bad_time).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let mut bad_summary = fresh();
+    bad_summary.summary.verified += 1;
+    assert!(matches!(
+        store.save_run(&bad_summary).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_empty(store, id).await;
+
+    // The store still works, and a second save of the same run is refused, not duplicated.
+    let run = fresh();
+    store.save_run(&run).await.unwrap();
+    let mut again = fresh();
+    again.units.truncate(1);
+    again.alerts.clear();
+    again.summary = RunSummary::tally(&again.units, 0, 1);
+    let err = store.save_run(&again).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(store.count_runs().await.unwrap(), 1);
+    assert_eq!(store.load_run(id).await.unwrap(), Some(run));
+}

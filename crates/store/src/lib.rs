@@ -1,0 +1,45 @@
+//! Persistence of verification runs: what a run is as stored ([`RunRecord`] and the rows read
+//! back), the [`VerificationStore`] trait that each database backend implements, and
+//! [`StoreError`]. Pure: no database driver, no async runtime, no clock.
+//!
+//! Backends: `lazo-store-sqlite` (embedded, the default for the CLI and a single-site web
+//! service); PostgreSQL later, as another crate with its own migrations folder.
+//!
+//! # The schema's meaning (every backend)
+//!
+//! Each backend keeps its own migrations, in its own SQL dialect, that must mean the same:
+//!
+//! - `runs`: one row per run; `id` the [`RunId`] text (UUID in PostgreSQL), `started_at` the
+//!   caller's RFC 3339 text as written plus `started_at_ms`, the same instant in UTC
+//!   milliseconds, which orders the list of runs (newest first, ties by saving order); the
+//!   model parameters, policy TOML, seed (decimal text: a `u64` does not fit every backend's
+//!   integer) and the summary counts, whose verdict counts must add up to the unit count.
+//! - `run_units`: one row per unit, `(run, unit_id)` unique, `position` the analysis order;
+//!   `verdict` one of [`Verdict`]'s words; reasons and recommendations as JSON arrays of strings;
+//!   `report_json` the unit report, validated as JSON but stored as text, byte for byte (in
+//!   PostgreSQL: `json`, never `jsonb`, which reorders keys). Indexed by verdict.
+//! - `unit_members`: the samples of a unit in presentation order, each sample once per unit, at
+//!   most one mother and one father. Indexed by sample id (who appeared where).
+//! - `profiles`: per run, `(run, sample_id)` unique; the allele calls as JSON.
+//! - `alerts`: per run, each about one of the run's units (a foreign key to the unit), details
+//!   as JSON text.
+//!
+//! Children reference their run with `ON DELETE CASCADE`, so a retention policy deletes a run
+//! with one statement.
+
+mod error;
+mod record;
+mod store;
+mod timestamp;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use error::StoreError;
+pub use record::{
+    AlertRecord, LocusCalls, MemberRole, ProfileRecord, RunDetail, RunId, RunKind, RunRecord,
+    RunSummary, RunSummaryRow, UnitMember, UnitRecord, UnitRow, Verdict,
+};
+pub use store::{MAX_PAGE, VerificationStore};
+pub use timestamp::{rfc3339_from_unix_ms, unix_ms_from_rfc3339};
+pub use uuid::Uuid;
