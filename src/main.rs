@@ -6,6 +6,7 @@ mod convert;
 mod demo;
 mod inputs;
 mod lr;
+mod screening;
 mod settings;
 mod simulate;
 mod verify;
@@ -39,6 +40,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Convert profiles between GeneMapper-style CSV and CODIS CMF XML
     Convert(convert::ConvertArgs),
+    /// 48-hour screening of unaccompanied children: instrument tools
+    #[command(subcommand)]
+    Screening(screening::ScreeningCommand),
     /// List the built-in population frequency tables
     Populations,
     /// Print the default verdict policy as TOML (a starting point for --policy)
@@ -85,6 +89,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Convert(args) => convert::run(args),
+        Command::Screening(command) => screening::run(command),
         Command::Populations => {
             let mut out = String::new();
             for p in lazo_formats::embedded::populations() {

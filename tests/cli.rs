@@ -322,3 +322,76 @@ fn cmf_export_round_trips_through_lr() {
         .clone();
     assert!((json_of(&out)["lr"].as_f64().unwrap() - 49.10714286).abs() < 1e-6);
 }
+
+#[test]
+fn screening_instrument_validates_and_a_broken_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lazo()
+        .args(["screening", "instrument"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let good = write(
+        dir.path(),
+        "default.toml",
+        std::str::from_utf8(&out).unwrap(),
+    );
+    let report = lazo()
+        .args(["screening", "validate"])
+        .arg(&good)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8_lossy(&report).contains("valid instrument"));
+
+    let text = std::fs::read_to_string(&good).unwrap().replacen(
+        "type = \"yes_no\"",
+        "type = \"yesno\"",
+        1,
+    );
+    let bad = write(dir.path(), "bad.toml", &text);
+    let output = lazo()
+        .args(["screening", "validate"])
+        .arg(&bad)
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("INVALID") && stdout.contains("unknown type \"yesno\""),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn demo_saves_a_run_in_the_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lazo()
+        .args([
+            "demo",
+            "--units",
+            "30",
+            "--not-family",
+            "5",
+            "--seed",
+            "3",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        text.contains("Saved run") && text.contains("Verdicts:"),
+        "{text}"
+    );
+    assert!(dir.path().join("lazo.sqlite").exists());
+}

@@ -256,7 +256,13 @@ enum Hypothesis {
     Claim,
     Unrelated(Role),
     StandIn(Role, Stand),
+    /// Both adults are the children's grandparents: the parents of one of the children's
+    /// parents. A couple standing in together is missed by replacing one adult at a time.
+    CoupleGrandparents,
 }
+
+/// Relation name reported for [`Hypothesis::CoupleGrandparents`].
+pub const COUPLE_GRANDPARENTS: &str = "both-grandparents";
 
 /// A pedigree for the unit under a hypothesis, with where each typed person sits in it.
 struct UnitPedigree {
@@ -271,6 +277,25 @@ fn unit_pedigree(
     hypothesis: Hypothesis,
 ) -> Result<UnitPedigree, KinshipError> {
     let mut p = Pedigree::new();
+    if hypothesis == Hypothesis::CoupleGrandparents {
+        let mother = p.add_founder("mother (grandmother)");
+        let father = p.add_founder("father (grandfather)");
+        // Which of the children's parents is the couple's child changes only which mutation
+        // rate applies to one transmission; the father's side is taken.
+        let parent = p.add_child("true father", father, mother)?;
+        let other = p.add_founder("true mother");
+        let children = unit
+            .children
+            .iter()
+            .map(|_| p.add_child("child", parent, other))
+            .collect::<Result<_, _>>()?;
+        return Ok(UnitPedigree {
+            pedigree: p,
+            mother: Some(mother),
+            father: Some(father),
+            children,
+        });
+    }
     let slot = |role: Role,
                 claimed: bool,
                 p: &mut Pedigree|
@@ -414,6 +439,22 @@ pub fn analyse_unit(
 
     let mut joint = Vec::new();
     let claim_pedigree = unit_pedigree(unit, Hypothesis::Claim)?;
+    let couple = if adults.len() == 2 && !claims.iter().any(|c| c.status == ClaimStatus::Excluded) {
+        // Loci where either adult and some child are typed.
+        let loci: Vec<Locus> = adults
+            .iter()
+            .flat_map(|(_, a)| a.typed_loci().map(|(l, _)| l))
+            .filter(|l| {
+                model.table.has_locus(*l) && unit.children.iter().any(|c| c.genotype(*l).is_some())
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>();
+        let alt = unit_pedigree(unit, Hypothesis::CoupleGrandparents)?;
+        Some(joint_log10(unit, &loci, &claim_pedigree, &alt, model))
+    } else {
+        None
+    };
     for &(role, adult) in &adults {
         // An excluded claim already decides the unit; the joint analysis would only cost time.
         if claims.iter().any(|c| c.status == ClaimStatus::Excluded) {
@@ -432,6 +473,9 @@ pub fn analyse_unit(
                 stand.name(),
                 joint_log10(unit, &loci, &claim_pedigree, &alt, model),
             ));
+        }
+        if let Some(log10) = couple {
+            alternatives.push(Alternative::from_log10(COUPLE_GRANDPARENTS, log10));
         }
         joint.push(JointReport {
             adult: adult.sample_id.clone(),
@@ -659,6 +703,7 @@ fn decide(
                     "{} as {}: the claim is only {} times likelier than the adult being the children's {} (policy needs 10^{})",
                     j.adult, j.role.name(), fmt_lr(alt.log10_lr), match alt.relation.as_str() {
                         "grandparent" => "grandparent",
+                        COUPLE_GRANDPARENTS => "grandparent (with the other adult)",
                         "avuncular" => "aunt or uncle",
                         _ => "older sibling",
                     }, policy.relative_log10_lr

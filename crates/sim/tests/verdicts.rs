@@ -284,3 +284,49 @@ fn reassess_moves_the_verdict_with_the_threshold() {
         lax.reasons
     );
 }
+
+#[test]
+fn two_adult_units_are_tested_against_a_grandparent_couple() {
+    let table = common::nist_hispanic();
+    let no_mutation = MutationModel::new(MutationKind::Equal, 0.0).unwrap();
+    let mut sim = Simulator::seeded(&table, &no_mutation, 16).unwrap();
+    let m = mutation();
+    let model = Model {
+        table: &table,
+        theta: 0.01,
+        mutation: Some(&m),
+    };
+    // Genuine parents beat "they are the grandparents" easily.
+    let f = family(&mut sim, 2, "GC");
+    let unit = FamilyUnit {
+        id: "GEN".into(),
+        mother: Some(&f.mother),
+        father: Some(&f.father),
+        children: f.children.iter().collect(),
+    };
+    let report = analyse_unit(&unit, &model, &Policy::default()).unwrap();
+    for j in &report.joint {
+        let couple = j
+            .alternatives
+            .iter()
+            .find(|a| a.relation == lazo_kinship::unit::COUPLE_GRANDPARENTS)
+            .unwrap();
+        assert!(couple.log10_lr.unwrap() > 3.0, "{couple:?}");
+    }
+    // A real grandparent couple presenting their grandchild is never verified.
+    for round in 0..10 {
+        let gf = sim.founder(format!("GF{round}"));
+        let gm = sim.founder(format!("GM{round}"));
+        let parent = sim.child(format!("P{round}"), &gf, &gm).0;
+        let partner = sim.founder(format!("Q{round}"));
+        let grandchild = sim.child(format!("K{round}"), &parent, &partner).0;
+        let unit = FamilyUnit {
+            id: "GP".into(),
+            mother: Some(&gm),
+            father: Some(&gf),
+            children: vec![&grandchild],
+        };
+        let report = analyse_unit(&unit, &model, &Policy::default()).unwrap();
+        assert_ne!(report.verdict, Verdict::Verified, "{:#?}", report.reasons);
+    }
+}
