@@ -54,6 +54,8 @@ pub fn run(args: DemoArgs) -> Result<()> {
         })
         .collect::<Result<_, _>>()?;
     progress.finish_and_clear();
+    let family_units: Vec<_> = units.iter().map(|u| u.family_unit()).collect();
+    let alerts = crate::alerts::repeat_children(&family_units, &table)?;
     let verdict_of = |id: &str| reports.iter().find(|r| r.unit_id == id).map(|r| r.verdict);
     let evaluation = evaluate(&cohort, verdict_of);
     let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
@@ -100,6 +102,24 @@ pub fn run(args: DemoArgs) -> Result<()> {
         evaluation.genuine_not_supported,
         evaluation.impostors_verified
     );
+    let alert_count: usize = alerts.values().map(Vec::len).sum();
+    // Recall against the truth: a recycled child is caught when its alert names the sample it
+    // had in the earlier unit.
+    let caught = cohort
+        .recycled
+        .iter()
+        .filter(|r| {
+            alerts.values().flatten().any(|a| {
+                a.sample_id == r.sample_id
+                    && a.earlier.iter().any(|e| e.sample_id == r.earlier_sample_id)
+            })
+        })
+        .count();
+    outln!(
+        out,
+        "Repeat-child alerts: {alert_count}; recycled children alerted: {caught} of {}",
+        cohort.recycled.len()
+    );
     let genuine = evaluation.tally(UnitKind::Genuine);
     outln!(
         out,
@@ -107,7 +127,6 @@ pub fn run(args: DemoArgs) -> Result<()> {
         100.0 * genuine.inconclusive as f64 / genuine.units.max(1) as f64
     );
     if !args.no_save {
-        let family_units: Vec<_> = units.iter().map(|u| u.family_unit()).collect();
         let record = run_record(RunInput {
             started_at,
             kind: lazo_store::RunKind::Demo,
@@ -116,6 +135,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
             units: &family_units,
             reports: &reports,
             profiles: &cohort.profiles,
+            alerts: &alerts,
             elapsed_ms: started.elapsed().as_millis() as u64,
         })?;
         let id = lazo_store_sqlite::save_run_blocking(&args.data_dir, &record)
@@ -142,6 +162,8 @@ pub struct RunInput<'a> {
     pub units: &'a [lazo_kinship::FamilyUnit<'a>],
     pub reports: &'a [UnitReport],
     pub profiles: &'a [lazo_genetics::Profile],
+    /// Repeat-child alerts by unit id.
+    pub alerts: &'a std::collections::BTreeMap<String, Vec<crate::alerts::RepeatChild>>,
     pub elapsed_ms: u64,
 }
 
@@ -199,7 +221,19 @@ pub fn run_record(input: RunInput<'_>) -> Result<lazo_store::RunRecord> {
                 .collect(),
         })
         .collect();
-    let alerts = Vec::new(); // none raised yet
+    let alerts = input
+        .alerts
+        .iter()
+        .flat_map(|(unit_id, list)| list.iter().map(move |a| (unit_id, a)))
+        .map(|(unit_id, a)| {
+            Ok(lazo_store::AlertRecord {
+                unit_id: unit_id.clone(),
+                kind: a.kind.to_string(),
+                sample_id: Some(a.sample_id.clone()),
+                detail_json: serde_json::to_string(a)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(lazo_store::RunRecord {
         id: lazo_store::RunId::random(),
         started_at: input.started_at,

@@ -44,11 +44,11 @@ pub struct UnitJson<'a> {
     pub joint: &'a [lazo_kinship::JointReport],
     pub reasons: &'a [String],
     pub recommendations: &'a [String],
-    pub alerts: Vec<serde_json::Value>,
+    pub alerts: &'a [crate::alerts::RepeatChild],
 }
 
 impl<'a> UnitJson<'a> {
-    pub fn new(report: &'a UnitReport) -> Self {
+    pub fn new(report: &'a UnitReport, alerts: &'a [crate::alerts::RepeatChild]) -> Self {
         UnitJson {
             unit_id: &report.unit_id,
             verdict: report.verdict.name(),
@@ -56,7 +56,7 @@ impl<'a> UnitJson<'a> {
             joint: &report.joint,
             reasons: &report.reasons,
             recommendations: &report.recommendations,
-            alerts: Vec::new(),
+            alerts,
         }
     }
 }
@@ -133,22 +133,35 @@ pub fn run(args: VerifyArgs) -> Result<()> {
         })
         .collect::<Result<_>>()?;
     progress.finish_and_clear();
+    let alerts = crate::alerts::repeat_children(&units, &table)?;
+    let none = Vec::new();
+    let alerts_of = |id: &str| alerts.get(id).unwrap_or(&none);
 
     let mut out = String::new();
     if args.json {
         for report in &reports {
-            outln!(out, "{}", serde_json::to_string(&UnitJson::new(report))?);
+            outln!(
+                out,
+                "{}",
+                serde_json::to_string(&UnitJson::new(report, alerts_of(&report.unit_id)))?
+            );
         }
         return emit(&out);
     }
-    print_table(&mut out, &reports, &table.name, &settings);
+    print_table(&mut out, &reports, &alerts_of, &table.name, &settings);
     if reports.is_empty() {
         bail!("no units to verify");
     }
     emit(&out)
 }
 
-fn print_table(out: &mut String, reports: &[UnitReport], table: &str, settings: &Settings) {
+fn print_table<'a>(
+    out: &mut String,
+    reports: &[UnitReport],
+    alerts_of: &dyn Fn(&str) -> &'a Vec<crate::alerts::RepeatChild>,
+    table: &str,
+    settings: &Settings,
+) {
     outln!(
         out,
         "frequencies: {table}   theta: {}   mutation: {}",
@@ -180,6 +193,9 @@ fn print_table(out: &mut String, reports: &[UnitReport], table: &str, settings: 
                 c.inconsistent_loci.len()
             );
         }
+        for alert in alerts_of(&r.unit_id) {
+            outln!(out, "{:<12} ALERT: {}", "", crate::alerts::describe(alert));
+        }
         if r.verdict != Verdict::Verified {
             for reason in &r.reasons {
                 outln!(out, "{:<12} reason: {reason}", "");
@@ -190,12 +206,14 @@ fn print_table(out: &mut String, reports: &[UnitReport], table: &str, settings: 
         }
     }
     let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
+    let alerts: usize = reports.iter().map(|r| alerts_of(&r.unit_id).len()).sum();
     outln!(
         out,
-        "\n{} units: {} verified, {} not supported, {} inconclusive",
+        "\n{} units: {} verified, {} not supported, {} inconclusive; {} repeat-child alerts",
         reports.len(),
         count(Verdict::Verified),
         count(Verdict::NotSupported),
-        count(Verdict::Inconclusive)
+        count(Verdict::Inconclusive),
+        alerts
     );
 }

@@ -116,7 +116,7 @@ fn simulate(dir: &Path, units: usize, not_family: usize) {
 #[test]
 fn verify_json_contract_and_truth() {
     let dir = tempfile::tempdir().unwrap();
-    simulate(dir.path(), 40, 10);
+    simulate(dir.path(), 80, 20);
     let out = lazo()
         .args(["verify", "--json", "--profiles"])
         .arg(dir.path().join("profiles.csv"))
@@ -137,7 +137,11 @@ fn verify_json_contract_and_truth() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 40);
+    assert_eq!(lines.len(), 80);
+    assert!(
+        truth.iter().any(|t| !t["recycled_from"].is_null()),
+        "the cohort has a recycled child"
+    );
     for (v, t) in lines.iter().zip(&truth) {
         assert_eq!(v["unit_id"], t["unit_id"]);
         let verdict = v["verdict"].as_str().unwrap();
@@ -156,6 +160,23 @@ fn verify_json_contract_and_truth() {
                 .map(|a| a["relation"].as_str().unwrap())
                 .collect();
             assert_eq!(relations, ["second-degree", "full-siblings"]);
+        }
+        // Every recycled child is alerted with the sample it had before; no other child is.
+        let alerts = v["alerts"].as_array().unwrap();
+        match t["recycled_from"].as_array() {
+            Some(from) => {
+                let earlier_sample = from[1].as_str().unwrap();
+                assert!(
+                    alerts.iter().any(|a| a["kind"] == "repeat_child"
+                        && a["earlier"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|e| e["sample_id"] == earlier_sample && e["unit_id"] == from[0])),
+                    "recycled child not alerted: {v}"
+                );
+            }
+            None => assert!(alerts.is_empty(), "unexpected alert: {v}"),
         }
         // The two errors that matter, on this small cohort.
         let kind = t["kind"].as_str().unwrap();

@@ -405,6 +405,10 @@ fn joint_log10(
     Some(total.min(IMPOSSIBLE_ALTERNATIVE_LOG10))
 }
 
+/// Exclusions with fewer inconsistent loci than this carry a recommendation to confirm them by
+/// re-amplification: an unrelated adult shows a median of 9 at 20 loci, so 3–4 is unusual.
+pub const CONFIRM_BELOW_INCONSISTENT: usize = 5;
+
 /// log10 LR reported when the alternative hypothesis has likelihood zero.
 pub const IMPOSSIBLE_ALTERNATIVE_LOG10: f64 = 999.0;
 
@@ -635,6 +639,23 @@ fn decide(
         ));
     }
     if !excluded.is_empty() {
+        // Typing errors are not in the mutation model and can mimic inconsistencies; an
+        // exclusion resting on few of them is confirmed before anyone acts on it.
+        for c in excluded
+            .iter()
+            .filter(|c| c.inconsistent_loci.len() < CONFIRM_BELOW_INCONSISTENT)
+        {
+            let loci: Vec<&str> = c.inconsistent_loci.iter().map(|l| l.name()).collect();
+            push_unique(
+                &mut recommendations,
+                &format!(
+                    "confirm the exclusion of {} by re-amplifying {} (only {} inconsistent loci: typing errors can mimic them)",
+                    c.parent,
+                    loci.join(", "),
+                    loci.len()
+                ),
+            );
+        }
         return (Verdict::NotSupported, reasons, recommendations);
     }
 
