@@ -5,6 +5,7 @@ mod alerts;
 mod calibrate;
 mod convert;
 mod demo;
+mod index_cmd;
 mod inputs;
 mod lr;
 mod screening;
@@ -41,6 +42,13 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Convert profiles between GeneMapper-style CSV and CODIS CMF XML
     Convert(convert::ConvertArgs),
+    /// The DNA profile index: build, add, remove (expunge), stats
+    #[command(subcommand)]
+    Index(index_cmd::IndexCommand),
+    /// Search the index: identity (same person) or familial (close relatives)
+    Search(index_cmd::SearchArgs),
+    /// Screen every pair of an index for parent–child relationships and duplicates
+    Screen(index_cmd::ScreenArgs),
     /// 48-hour screening of unaccompanied children: instrument tools
     #[command(subcommand)]
     Screening(screening::ScreeningCommand),
@@ -91,6 +99,9 @@ fn main() -> ExitCode {
         Command::Calibrate(args) => calibrate::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Screening(command) => screening::run(command),
+        Command::Index(command) => index_cmd::run(command),
+        Command::Search(args) => index_cmd::search(args),
+        Command::Screen(args) => index_cmd::screen(args),
         Command::Populations => {
             let mut out = String::new();
             for p in lazo_formats::embedded::populations() {

@@ -416,3 +416,128 @@ fn demo_saves_a_run_in_the_data_directory() {
     );
     assert!(dir.path().join("lazo.sqlite").exists());
 }
+
+#[test]
+fn index_search_screen_and_expunge() {
+    let dir = tempfile::tempdir().unwrap();
+    simulate(dir.path(), 80, 20);
+    let profiles = dir.path().join("profiles.csv");
+    let index = dir.path().join("index.lzi");
+    lazo()
+        .args(["index", "build", "--profiles"])
+        .arg(&profiles)
+        .arg("--out")
+        .arg(&index)
+        .assert()
+        .success();
+
+    // A recycled child: its two samples find each other by identity.
+    let truth: Vec<Value> = std::fs::read_to_string(dir.path().join("truth.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let recycled = truth
+        .iter()
+        .find(|t| !t["recycled_from"].is_null())
+        .expect("a recycled child");
+    let earlier = recycled["recycled_from"][1].as_str().unwrap().to_string();
+    let search = |sample: &str| -> Vec<String> {
+        let out = lazo()
+            .args([
+                "search",
+                "--identity",
+                "--json",
+                "--stringency",
+                "moderate",
+                "--max-mismatch",
+                "1",
+                "--sample",
+                sample,
+                "--index",
+            ])
+            .arg(&index)
+            .arg("--profiles")
+            .arg(&profiles)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        json_of(&out)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let hits = search(&earlier);
+    assert!(hits.len() >= 2 && hits.contains(&earlier), "{hits:?}");
+    let other = hits.iter().find(|h| **h != earlier).unwrap().clone();
+
+    // Familial search ranks a true parent of that child first (after the child's own samples).
+    let out = lazo()
+        .args([
+            "search",
+            "--familial",
+            "--json",
+            "--top",
+            "5",
+            "--sample",
+            &earlier,
+            "--index",
+        ])
+        .arg(&index)
+        .arg("--profiles")
+        .arg(&profiles)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(json_of(&out)["by_parent_child"].as_array().unwrap().len() >= 2);
+
+    // The screen writes its pairs; the recycled pair is among the identity pairs.
+    let pairs = dir.path().join("pairs.csv");
+    lazo()
+        .args(["screen", "--index"])
+        .arg(&index)
+        .arg("--out")
+        .arg(&pairs)
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(&pairs).unwrap();
+    assert!(
+        csv.lines()
+            .any(|l| l.contains(&earlier) && l.contains(&other)),
+        "{csv}"
+    );
+
+    // Expunged: gone from every later search.
+    lazo()
+        .args(["index", "remove", "--id", &other, "--index"])
+        .arg(&index)
+        .assert()
+        .success();
+    assert!(!search(&earlier).contains(&other));
+    lazo()
+        .args(["screen", "--index"])
+        .arg(&index)
+        .arg("--out")
+        .arg(&pairs)
+        .assert()
+        .success();
+    assert!(!std::fs::read_to_string(&pairs).unwrap().contains(&other));
+    let stats = lazo()
+        .args(["index", "stats", "--index"])
+        .arg(&index)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(
+        String::from_utf8_lossy(&stats).contains("0 removed"),
+        "compacted on removal"
+    );
+}

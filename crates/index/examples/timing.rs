@@ -11,7 +11,9 @@ use std::time::Instant;
 
 use lazo_genetics::{Locus, MinFrequency};
 use lazo_index::{
-    INDEX_LOCUS_NAMES, IdentityQuery, ProfileIndex, Stringency, search_familial, search_identity,
+    ExclusionFilter, INDEX_LOCUS_NAMES, IdentityQuery, PresentedSample, ProfileIndex,
+    RepeatChildConfig, SampleRole, ScreenConfig, Stringency, repeat_child_alerts,
+    screen_parent_child, search_familial, search_identity,
 };
 use lazo_kinship::MutationModel;
 use rand::SeedableRng;
@@ -114,6 +116,78 @@ fn main() {
             (cpu_seconds() - cpu0) / wall0.elapsed().as_secs_f64()
         ));
         println!("{line}");
+    }
+    println!("memory: {:?}", index.memory_usage());
+    // All pairs of the first 20 000 profiles.
+    let mut small = ProfileIndex::with_capacity(20_000);
+    for p in index.iter().take(20_000) {
+        small.insert(p.id(), &p.to_profile()).unwrap();
+    }
+    let filter = ExclusionFilter::build(&small);
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let (wall0, cpu0) = (Instant::now(), cpu_seconds());
+        let mut best = f64::MAX;
+        let mut survivors = 0;
+        for _ in 0..runs.min(10) {
+            let s = Instant::now();
+            survivors = pool.install(|| filter.count_survivors(1)).unwrap();
+            best = best.min(s.elapsed().as_secs_f64());
+        }
+        let config = ScreenConfig {
+            theta: 0.01,
+            mutation: Some(&model),
+            ..ScreenConfig::new(&table)
+        };
+        let mut best_screen = f64::MAX;
+        for _ in 0..runs.min(10) {
+            let s = Instant::now();
+            pool.install(|| screen_parent_child(&small, &config, |_| {}))
+                .unwrap();
+            best_screen = best_screen.min(s.elapsed().as_secs_f64());
+        }
+        println!(
+            "{threads} thread(s): all-pairs exclusion filter on 20 000: {:.1} ms = {:.2e} pairs/s \
+             ({survivors} survivors); full screen with LRs {:.1} ms = {:.2e} pairs/s  [CPU/wall {:.2}]",
+            best * 1e3,
+            filter.pairs() as f64 / best,
+            best_screen * 1e3,
+            filter.pairs() as f64 / best_screen,
+            (cpu_seconds() - cpu0) / wall0.elapsed().as_secs_f64()
+        );
+    }
+    // Repeat-child alerts over the first 20 000 profiles presented as children, one unit each.
+    let kids: Vec<lazo_genetics::Profile> =
+        index.iter().take(20_000).map(|p| p.to_profile()).collect();
+    let units: Vec<String> = (0..kids.len()).map(|i| format!("U{i}")).collect();
+    let samples: Vec<PresentedSample<'_>> = kids
+        .iter()
+        .zip(&units)
+        .map(|(p, u)| PresentedSample {
+            unit_id: u,
+            sample_id: &p.sample_id,
+            role: SampleRole::Child,
+            profile: p,
+        })
+        .collect();
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let s = Instant::now();
+        let alerts = pool
+            .install(|| repeat_child_alerts(&samples, &table, &RepeatChildConfig::default()))
+            .unwrap();
+        println!(
+            "{threads} thread(s): repeat-child alerts over {} children: {:.1} ms ({} alerts)",
+            samples.len(),
+            s.elapsed().as_secs_f64() * 1e3,
+            alerts.len()
+        );
     }
     let mut file = Vec::new();
     let s = Instant::now();

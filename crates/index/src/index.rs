@@ -90,7 +90,7 @@ impl ProfileIndex {
         ProfileIndex::with_capacity(0)
     }
 
-    /// An empty index with room for `profiles` profiles whose ids average `id_bytes` bytes.
+    /// An empty index with room for `profiles` profiles (and ids of about 8 bytes each).
     pub fn with_capacity(profiles: usize) -> ProfileIndex {
         ProfileIndex {
             dict: Dictionary::default(),
