@@ -1,6 +1,8 @@
--- Verification runs (see lazo-store's crate documentation for the meaning every backend keeps).
+-- Verification runs, SQLite dialect. Counterpart: crates/store-postgres/migrations/0001_runs.sql;
+-- the two must keep the same meaning (see lazo-store's crate documentation), checked by the same
+-- conformance tests on both backends.
 -- Never edit this file once released: sqlx records its checksum, and a changed applied migration
--- makes `SqliteStore::open` fail. Add a new numbered file instead.
+-- makes `SqliteStore::open` fail. Add a new numbered file instead (and its PostgreSQL counterpart).
 --
 -- STRICT tables: a value of the wrong type is an error, not silently stored (as in PostgreSQL).
 -- Internal integer keys (`run_pk`, `unit_pk`) join the tables; only `runs.id` leaves the database.

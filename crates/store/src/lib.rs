@@ -3,7 +3,8 @@
 //! [`StoreError`]. Pure: no database driver, no async runtime, no clock.
 //!
 //! Backends: `lazo-store-sqlite` (embedded, the default for the CLI and a single-site web
-//! service); PostgreSQL later, as another crate with its own migrations folder.
+//! service) and `lazo-store-postgres` (multi-user deployments, chosen by a `postgres://` URL),
+//! each with its own migrations folder.
 //!
 //! # The schema's meaning (every backend)
 //!
