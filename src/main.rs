@@ -2,6 +2,7 @@
 //! domain crates, print. Statistics live in `lazo-kinship`, parsing in `lazo-formats`.
 
 mod alerts;
+mod bench;
 mod calibrate;
 mod convert;
 mod demo;
@@ -49,6 +50,8 @@ enum Command {
     Search(index_cmd::SearchArgs),
     /// Screen every pair of an index for parent–child relationships and duplicates
     Screen(index_cmd::ScreenArgs),
+    /// Measure index and LR speeds against the bandwidth floor, naive baselines and the goals
+    Bench(bench::BenchArgs),
     /// 48-hour screening of unaccompanied children: instrument tools
     #[command(subcommand)]
     Screening(screening::ScreeningCommand),
@@ -100,6 +103,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => convert::run(args),
         Command::Screening(command) => screening::run(command),
         Command::Index(command) => index_cmd::run(command),
+        Command::Bench(args) => bench::run(args),
         Command::Search(args) => index_cmd::search(args),
         Command::Screen(args) => index_cmd::screen(args),
         Command::Populations => {

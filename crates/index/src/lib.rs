@@ -7,7 +7,7 @@
 //! - [`ProfileIndex`]: up to 24 autosomal loci per profile (the 20 CODIS core loci, Penta D,
 //!   Penta E, SE33, D6S1043) packed as allele codes in a 48-byte row, with external ids and
 //!   tombstones for expungement; [`ProfileIndex::write_to`] / [`ProfileIndex::read_from`]
-//!   persist it to any stream in a checksummed, versioned format ([`persist`](crate::persist)
+//!   persist it to any stream in a checksummed, versioned format ([`persist`]
 //!   documents it).
 //! - [`search_identity`]: CODIS-like identity search at [`Stringency::High`] or
 //!   [`Stringency::Moderate`] (allele dropout), with the random-match probability.

@@ -101,7 +101,7 @@ pub struct RepeatChildAlert {
 /// The children are put in per-locus bitmap inverted lists (one bit per child per allele);
 /// each child is then compared with all earlier children 64 at a time by word operations, and
 /// only the few candidates left are checked row by row. Cost grows as n²/64 word operations per
-/// locus — about a millisecond for 10 000 children — and runs in parallel over children.
+/// locus — about 60 ms for 20 000 children on one core — and runs in parallel over children.
 pub fn repeat_child_alerts(
     samples: &[PresentedSample<'_>],
     table: &FrequencyTable,
