@@ -162,6 +162,10 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
     let json = serde_json::to_vec_pretty(&calibration)?;
     write_atomically(&dir.join("summary.json"), &json)?;
     write_atomically(&dir.join("report.md"), report(&calibration).as_bytes())?;
+    write_atomically(
+        &dir.join(crate::index_cmd::EXCEEDANCE_FILE),
+        exceedance_csv(&calibration).as_bytes(),
+    )?;
     write_svg(&dir.join("lr_distributions.svg"), |area| {
         plot_distributions(area, &calibration)
     })?;
@@ -284,6 +288,23 @@ fn print_summary(c: &Calibration, dir: &Path, seconds: f64) {
         dir.join("report.md").display(),
         seconds
     );
+}
+
+/// The probability that an unrelated person's duo LR reaches each ROC threshold, for familial
+/// search to say how many chance candidates to expect above a hit (`lazo search --familial`
+/// embeds the file written here).
+fn exceedance_csv(c: &Calibration) -> String {
+    let mut out = String::from("log10_lr,unrelated_rate\n");
+    for point in &c.pairs.roc {
+        if let Some(f) = point
+            .fpr
+            .iter()
+            .find(|f| f.relation == Relationship::Unrelated)
+        {
+            out.push_str(&format!("{},{:e}\n", point.threshold, f.rate));
+        }
+    }
+    out
 }
 
 fn mutation_name(m: Option<&MutationModel>) -> String {

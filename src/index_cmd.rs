@@ -233,11 +233,42 @@ pub struct SearchArgs {
     json: bool,
 }
 
+/// Name of the calibration output that familial search embeds.
+pub const EXCEEDANCE_FILE: &str = "unrelated_exceedance.csv";
+
+/// P(an unrelated person's parent–child duo LR ≥ 10^t) on a grid of t, from `lazo calibrate`
+/// (docs/validation; regenerated with it).
+const EXCEEDANCE: &str = include_str!("../docs/validation/unrelated_exceedance.csv");
+
+/// How many unrelated candidates an index of `n` profiles holds, by chance, with a parent–child
+/// log10 LR at least `log10_lr`: n × P(unrelated ≥ t) at the largest calibrated t ≤ log10_lr,
+/// which over-states rather than under-states the chance count.
+fn expected_by_chance(n: usize, log10_lr: f64) -> Option<f64> {
+    EXCEEDANCE
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let (t, p) = l.split_once(',')?;
+            Some((t.parse::<f64>().ok()?, p.parse::<f64>().ok()?))
+        })
+        .filter(|(t, _)| *t <= log10_lr)
+        .last()
+        .map(|(_, p)| n as f64 * p)
+}
+
 #[derive(Serialize)]
 struct FamilialJson<'a> {
     query: &'a str,
-    by_parent_child: &'a [lazo_index::FamilialHit],
+    by_parent_child: Vec<RankedHit<'a>>,
     by_full_sibling: &'a [lazo_index::FamilialHit],
+}
+
+#[derive(Serialize)]
+struct RankedHit<'a> {
+    #[serde(flatten)]
+    hit: &'a lazo_index::FamilialHit,
+    /// Unrelated candidates expected by chance at or above this LR in this index.
+    expected_unrelated_at_or_above: Option<f64>,
 }
 
 pub fn search(args: SearchArgs) -> Result<()> {
@@ -302,35 +333,45 @@ pub fn search(args: SearchArgs) -> Result<()> {
             mutation.as_ref(),
             args.top,
         )?;
+        let n = index.len();
+        let chance = |h: &lazo_index::FamilialHit| {
+            h.parent_child_log10_lr
+                .and_then(|l| expected_by_chance(n, l))
+        };
         if args.json {
+            let ranked = result
+                .by_parent_child
+                .iter()
+                .map(|hit| RankedHit {
+                    hit,
+                    expected_unrelated_at_or_above: chance(hit),
+                })
+                .collect();
             let json = FamilialJson {
                 query: &args.sample,
-                by_parent_child: &result.by_parent_child,
+                by_parent_child: ranked,
                 by_full_sibling: &result.by_full_sibling,
             };
             outln!(out, "{}", serde_json::to_string(&json)?);
         } else {
+            outln!(out, "familial search for {} in {n} profiles", args.sample);
             outln!(
                 out,
-                "familial search for {} in {} profiles",
-                args.sample,
-                index.len()
-            );
-            outln!(
-                out,
-                "\nby parent–child LR:\n{:<20} {:>12} {:>6} {:>7}",
+                "\nby parent–child LR:\n{:<20} {:>12} {:>6} {:>7} {:>18}",
                 "id",
                 "log10 LR",
                 "shared",
-                "incons"
+                "incons",
+                "by chance ≥ this"
             );
             for h in &result.by_parent_child {
                 let lr = h
                     .parent_child_log10_lr
                     .map_or("-inf".into(), |l| format!("{l:.2}"));
+                let by_chance = chance(h).map_or("—".into(), |e| format!("{e:.2e}"));
                 outln!(
                     out,
-                    "{:<20} {lr:>12} {:>6} {:>7}",
+                    "{:<20} {lr:>12} {:>6} {:>7} {by_chance:>18}",
                     h.id,
                     h.shared_loci,
                     h.inconsistent_loci
@@ -354,10 +395,8 @@ pub fn search(args: SearchArgs) -> Result<()> {
             }
             outln!(
                 out,
-                "\nAn unrelated person reaches a parent–child LR of 10^4.5 with probability about 9e-7 \
-                 (docs/VALIDATION.md): in an index of {} profiles, expect about {:.2} such candidates by chance.",
-                index.len(),
-                index.len() as f64 * 8.97e-7
+                "\n\"by chance ≥ this\": unrelated candidates expected in an index of {n} profiles with a \
+                 parent–child LR at least as high (calibrated rates, docs/VALIDATION.md)."
             );
         }
     }

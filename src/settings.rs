@@ -20,6 +20,9 @@ pub struct Settings {
     pub theta: f64,
     /// `MODEL:RATE`, e.g. `equal:0.002`, `stepwise:0.003/0.001:0.1`; "none" disables.
     pub mutation: String,
+    /// Per-locus rates overriding the model's, `LOCUS = "RATE"` or `"PATERNAL/MATERNAL"`
+    /// (e.g. `D21S11 = "0.004/0.001"`), for laboratories that use published per-locus rates.
+    pub mutation_rates: std::collections::BTreeMap<String, String>,
     pub thresholds: Policy,
 }
 
@@ -29,6 +32,7 @@ impl Default for Settings {
             population: lazo_formats::embedded::DEFAULT_POPULATION.to_string(),
             theta: DEFAULT_THETA,
             mutation: DEFAULT_MUTATION.to_string(),
+            mutation_rates: std::collections::BTreeMap::new(),
             thresholds: Policy::default(),
         }
     }
@@ -59,7 +63,37 @@ impl Settings {
     }
 
     pub fn mutation_model(&self) -> Result<Option<MutationModel>> {
-        parse_mutation(&self.mutation)
+        let Some(mut model) = parse_mutation(&self.mutation)? else {
+            if !self.mutation_rates.is_empty() {
+                bail!("mutation_rates are set but mutation = \"none\"");
+            }
+            return Ok(None);
+        };
+        for (name, spec) in &self.mutation_rates {
+            let locus = lazo_genetics::Locus::parse(name)
+                .with_context(|| format!("mutation_rates: unknown locus {name:?}"))?;
+            let number = |t: &str| -> Result<f64> {
+                t.trim()
+                    .parse::<f64>()
+                    .with_context(|| format!("mutation_rates.{name}: {t:?} is not a number"))
+            };
+            let rates = match spec.split_once('/') {
+                Some((p, m)) => lazo_kinship::SexRates {
+                    paternal: number(p)?,
+                    maternal: number(m)?,
+                },
+                None => {
+                    let r = number(spec)?;
+                    lazo_kinship::SexRates {
+                        paternal: r,
+                        maternal: r,
+                    }
+                }
+            };
+            model.per_locus.insert(locus, rates);
+        }
+        model.validate().context("mutation_rates")?;
+        Ok(Some(model))
     }
 
     pub fn default_toml() -> String {
@@ -87,6 +121,32 @@ mod tests {
         let text = Settings::default_toml();
         let parsed: Settings = toml::from_str(&text).unwrap();
         assert_eq!(parsed, Settings::default());
+    }
+
+    #[test]
+    fn per_locus_rates_override_the_default() {
+        let s: Settings = toml::from_str("mutation = \"equal:0.002\"\n[mutation_rates]\nD21S11 = \"0.004/0.001\"\nvwa = \"0.003\"\n").unwrap();
+        let m = s.mutation_model().unwrap().unwrap();
+        let d21 = m.rates(lazo_genetics::Locus::parse("D21S11").unwrap());
+        assert_eq!((d21.paternal, d21.maternal), (0.004, 0.001));
+        assert_eq!(
+            m.rates(lazo_genetics::Locus::parse("vWA").unwrap())
+                .maternal,
+            0.003
+        );
+        assert_eq!(
+            m.rates(lazo_genetics::Locus::parse("TH01").unwrap())
+                .paternal,
+            0.002
+        );
+        for bad in [
+            "[mutation_rates]\nD99 = \"0.1\"\n",
+            "[mutation_rates]\nTH01 = \"x\"\n",
+            "[mutation_rates]\nTH01 = \"0.9\"\n",
+        ] {
+            let s: Settings = toml::from_str(bad).unwrap();
+            assert!(s.mutation_model().is_err(), "{bad}");
+        }
     }
 
     #[test]

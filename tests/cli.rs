@@ -495,7 +495,14 @@ fn index_search_screen_and_expunge() {
         .get_output()
         .stdout
         .clone();
-    assert!(json_of(&out)["by_parent_child"].as_array().unwrap().len() >= 2);
+    let ranked = json_of(&out)["by_parent_child"].as_array().unwrap().clone();
+    assert!(ranked.len() >= 2);
+    // Each hit says how many unrelated candidates the index would hold by chance at that LR;
+    // the top hits (the child's own samples, its parents) are far beyond chance.
+    let chance = ranked[0]["expected_unrelated_at_or_above"]
+        .as_f64()
+        .unwrap();
+    assert!(chance < 1e-3, "{chance}");
 
     // The screen writes its pairs; the recycled pair is among the identity pairs.
     let pairs = dir.path().join("pairs.csv");
