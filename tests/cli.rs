@@ -205,6 +205,17 @@ fn fails(args: &[&std::ffi::OsStr]) -> String {
     String::from_utf8(output.stderr).unwrap()
 }
 
+/// `lazo verify` on these files, expected to fail; returns stderr.
+fn verify_fails(profiles: &Path, units: &Path) -> String {
+    fails(&[
+        std::ffi::OsStr::new("verify"),
+        std::ffi::OsStr::new("--profiles"),
+        profiles.as_os_str(),
+        std::ffi::OsStr::new("--units"),
+        units.as_os_str(),
+    ])
+}
+
 #[test]
 fn bad_input_names_file_line_and_value() {
     let dir = tempfile::tempdir().unwrap();
@@ -221,13 +232,7 @@ fn bad_input_names_file_line_and_value() {
         "bad_locus.csv",
         "Sample Name,Marker,Allele 1,Allele 2\nA,TH01,6,9.3\nB,D99S1,6,7\n",
     );
-    let err = fails(&[
-        &os("verify"),
-        &os("--profiles"),
-        bad_locus.as_os_str(),
-        &os("--units"),
-        units.as_os_str(),
-    ]);
+    let err = verify_fails(&bad_locus, &units);
     assert!(
         err.contains("bad_locus.csv") && err.contains("line 3") && err.contains("D99S1"),
         "{err}"
@@ -238,13 +243,7 @@ fn bad_input_names_file_line_and_value() {
         "bad_allele.csv",
         "Sample Name,Marker,Allele 1,Allele 2\nA,TH01,6,9.3x\n",
     );
-    let err = fails(&[
-        &os("verify"),
-        &os("--profiles"),
-        bad_allele.as_os_str(),
-        &os("--units"),
-        units.as_os_str(),
-    ]);
+    let err = verify_fails(&bad_allele, &units);
     assert!(
         err.contains("bad_allele.csv") && err.contains("line 2") && err.contains("9.3x"),
         "{err}"
@@ -256,13 +255,7 @@ fn bad_input_names_file_line_and_value() {
         "missing.csv",
         "unit_id,sample_id,role\nU1,A,father\nU1,B,child\nU2,A,mother\nU2,ZZ,child\n",
     );
-    let err = fails(&[
-        &os("verify"),
-        &os("--profiles"),
-        profiles.as_os_str(),
-        &os("--units"),
-        missing.as_os_str(),
-    ]);
+    let err = verify_fails(&profiles, &missing);
     assert!(
         err.contains("missing.csv") && err.contains("line 5") && err.contains("ZZ"),
         "{err}"
@@ -273,13 +266,7 @@ fn bad_input_names_file_line_and_value() {
         "childless.csv",
         "unit_id,sample_id,role\nU1,A,father\nU1,B,child\nU2,A,mother\n",
     );
-    let err = fails(&[
-        &os("verify"),
-        &os("--profiles"),
-        profiles.as_os_str(),
-        &os("--units"),
-        childless.as_os_str(),
-    ]);
+    let err = verify_fails(&profiles, &childless);
     assert!(
         err.contains("childless.csv") && err.contains("U2") && err.contains("no child"),
         "{err}"
