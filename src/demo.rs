@@ -29,11 +29,7 @@ pub struct DemoArgs {
 
 pub fn run(args: DemoArgs) -> Result<()> {
     let started = Instant::now();
-    let started_at = lazo_store::rfc3339_from_unix_ms(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64),
-    );
+    let started_at = now_rfc3339();
     let settings = Settings::load(args.policy.as_deref())?;
     let cohort = args.scenario.simulate()?;
     let table = inputs::frequencies(None, &settings.population, Default::default())?;
@@ -150,6 +146,15 @@ pub fn run(args: DemoArgs) -> Result<()> {
     }
     outln!(out, "Time: {:.2} s", started.elapsed().as_secs_f64());
     emit(&out)
+}
+
+/// The current time as RFC 3339 text: the binary is the one place that reads the clock.
+pub fn now_rfc3339() -> String {
+    lazo_store::rfc3339_from_unix_ms(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64),
+    )
 }
 
 /// What a verification run produced, to be saved (`lazo demo` now; `lazo verify --save` later).

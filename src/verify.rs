@@ -33,6 +33,13 @@ pub struct VerifyArgs {
     /// One JSON object per unit per line instead of a table
     #[arg(long)]
     json: bool,
+    /// Save the run (verdicts, reports, profiles, alerts) in the data directory's database,
+    /// where `lazo serve` shows it
+    #[arg(long)]
+    save: bool,
+    /// Data directory for --save (SQLite database `lazo.sqlite` inside)
+    #[arg(long, default_value = "lazo-data")]
+    data_dir: PathBuf,
 }
 
 /// The stable JSON shape of one unit (see README "CLI contract").
@@ -92,6 +99,8 @@ pub fn resolve_units<'p>(
 }
 
 pub fn run(args: VerifyArgs) -> Result<()> {
+    let started = std::time::Instant::now();
+    let started_at = crate::demo::now_rfc3339();
     let settings = Settings::load(args.policy.as_deref())?;
     let table = inputs::frequencies(
         args.freqs.as_deref(),
@@ -137,6 +146,27 @@ pub fn run(args: VerifyArgs) -> Result<()> {
     let none = Vec::new();
     let alerts_of = |id: &str| alerts.get(id).unwrap_or(&none);
 
+    // Saved before anything is printed: a run reported is a run stored.
+    let saved = if args.save {
+        let record = crate::demo::run_record(crate::demo::RunInput {
+            started_at,
+            kind: lazo_store::RunKind::Intake,
+            settings: &settings,
+            seed: None,
+            units: &units,
+            reports: &reports,
+            profiles: profiles.profiles(),
+            alerts: &alerts,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        })?;
+        let id = lazo_store_sqlite::save_run_blocking(&args.data_dir, &record)
+            .with_context(|| format!("cannot save the run in {}", args.data_dir.display()))?;
+        tracing::info!("saved run {id}");
+        Some(id)
+    } else {
+        None
+    };
+
     let mut out = String::new();
     if args.json {
         for report in &reports {
@@ -149,6 +179,15 @@ pub fn run(args: VerifyArgs) -> Result<()> {
         return emit(&out);
     }
     print_table(&mut out, &reports, &alerts_of, &table.name, &settings);
+    if let Some(id) = saved {
+        outln!(
+            out,
+            "Saved run {id} in {}",
+            args.data_dir
+                .join(lazo_store_sqlite::DATABASE_FILE)
+                .display()
+        );
+    }
     if reports.is_empty() {
         bail!("no units to verify");
     }

@@ -535,3 +535,30 @@ fn index_search_screen_and_expunge() {
         "compacted on removal"
     );
 }
+
+#[test]
+fn verify_save_stores_the_intake_run_and_keeps_json_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    simulate(dir.path(), 20, 4);
+    let data = dir.path().join("data");
+    let out = lazo()
+        .args(["verify", "--json", "--save", "--profiles"])
+        .arg(dir.path().join("profiles.csv"))
+        .arg("--units")
+        .arg(dir.path().join("units.csv"))
+        .arg("--data-dir")
+        .arg(&data)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    // Only the JSON lines on stdout, one per unit.
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.lines().count(), 20);
+    assert!(
+        text.lines()
+            .all(|l| serde_json::from_str::<Value>(l).is_ok())
+    );
+    assert!(data.join("lazo.sqlite").exists());
+}
