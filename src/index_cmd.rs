@@ -16,11 +16,15 @@ use crate::{emit, inputs, outln, settings};
 
 #[derive(Debug, Subcommand)]
 pub enum IndexCommand {
-    /// Build an index file from profile files (GeneMapper CSV/TSV or CMF XML)
+    /// Build an index file from profile files (GeneMapper CSV/TSV or CMF XML) or from every
+    /// run stored in a data directory (the database is the source of truth)
     Build {
         /// Profile files; every sample goes in under its sample id
-        #[arg(long, required = true, num_args = 1..)]
+        #[arg(long, num_args = 1.., required_unless_present = "data_dir", conflicts_with = "data_dir")]
         profiles: Vec<PathBuf>,
+        /// Data directory whose stored runs are indexed; ids are `RUN_ID/SAMPLE_ID`
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
         /// The index file to write
         #[arg(long)]
         out: PathBuf,
@@ -88,15 +92,76 @@ fn add_files(index: &mut ProfileIndex, files: &[PathBuf]) -> Result<usize> {
     Ok(added)
 }
 
+/// Indexes the profiles of every run stored in `data_dir`. Sample ids repeat across runs, so
+/// each profile is indexed as `RUN_ID/SAMPLE_ID`.
+fn add_stored_runs(index: &mut ProfileIndex, data_dir: &Path) -> Result<usize> {
+    use lazo_store::VerificationStore as _;
+    anyhow::ensure!(
+        data_dir.join(lazo_store_sqlite::DATABASE_FILE).exists(),
+        "no database in {} (run `lazo demo` or `lazo verify --save` first)",
+        data_dir.display()
+    );
+    let runs = lazo_store_sqlite::block_on(async {
+        let store = lazo_store_sqlite::SqliteStore::open(data_dir).await?;
+        let mut runs = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = store.list_runs(lazo_store::MAX_PAGE, offset).await?;
+            if page.is_empty() {
+                break;
+            }
+            offset += page.len() as u64;
+            for row in page {
+                let profiles = store.run_profiles(row.id).await?;
+                runs.push((row.id, profiles));
+            }
+        }
+        store.close().await;
+        Ok::<_, lazo_store::StoreError>(runs)
+    })??;
+    let mut added = 0;
+    for (run, profiles) in runs {
+        for record in profiles {
+            let mut profile = lazo_genetics::Profile::new(format!("{run}/{}", record.sample_id));
+            for locus in &record.loci {
+                let parsed = lazo_genetics::Locus::parse(&locus.locus)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|l| {
+                        let calls = locus
+                            .alleles
+                            .iter()
+                            .map(|a| lazo_genetics::AlleleCall::parse(a))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        Ok((l, lazo_genetics::LocusCall::from_calls(l, &calls)?))
+                    })
+                    .with_context(|| {
+                        format!(
+                            "stored run {run}, sample {}, locus {}",
+                            record.sample_id, locus.locus
+                        )
+                    })?;
+                profile.insert(parsed.0, parsed.1)?;
+            }
+            index.insert(&profile.sample_id.clone(), &profile)?;
+            added += 1;
+        }
+    }
+    Ok(added)
+}
+
 pub fn run(command: IndexCommand) -> Result<()> {
     let mut out = String::new();
     match command {
         IndexCommand::Build {
             profiles,
+            data_dir,
             out: path,
         } => {
             let mut index = ProfileIndex::new();
-            let added = add_files(&mut index, &profiles)?;
+            let added = match data_dir {
+                Some(dir) => add_stored_runs(&mut index, &dir)?,
+                None => add_files(&mut index, &profiles)?,
+            };
             save(&index, &path)?;
             outln!(out, "{added} profiles indexed in {}", path.display());
         }

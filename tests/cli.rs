@@ -402,6 +402,26 @@ fn demo_saves_a_run_in_the_data_directory() {
         "{text}"
     );
     assert!(dir.path().join("lazo.sqlite").exists());
+
+    // The stored run is the source of the index: every sample of the run is indexed.
+    let samples = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Simulated intake: 30 units, "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .expect("sample count in the summary");
+    let index = dir.path().join("index.lzi");
+    let built = lazo()
+        .args(["index", "build", "--data-dir"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&index)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8_lossy(&built).starts_with(&format!("{samples} profiles indexed")));
 }
 
 #[test]
