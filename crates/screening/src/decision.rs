@@ -335,6 +335,22 @@ fn assess_capacity(instrument: &Instrument, answers: &Answers, on: Date) -> Capa
             evidence: age_evidence(EvidenceRole::Missing),
             age,
         },
+        // Fourteen or older on the answers given, but the age rests on only one of the two
+        // age questions: not established. Able — and so return — needs the date of birth and
+        // the stated age both recorded and both at least 14; otherwise one missing answer
+        // could hide a child under 14 (found by the `fewer_answers_never_permit_return`
+        // property: a stated age of 14 with the date of birth of an 11-year-old dropped).
+        Some(_)
+            if answers.answered(&ages.date_of_birth).is_none()
+                || answers.answered(&ages.stated_age).is_none() =>
+        {
+            CapacityFinding {
+                capacity: Capacity::NeedsFollowUp { age_unknown: false },
+                rules: Vec::new(),
+                evidence: age_evidence(EvidenceRole::Missing),
+                age,
+            }
+        }
         Some(presumed_age) => {
             let a = assess(instrument, answers, Criterion::Capacity);
             let capacity = match a.level {
