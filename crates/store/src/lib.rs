@@ -29,14 +29,20 @@
 //! with one statement.
 
 mod error;
+#[macro_use]
 mod record;
+mod account;
 mod store;
 mod timestamp;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
+pub use account::{
+    Account, AccountStore, AuditStore, NewAccount, Role, SessionRecord, verify_audit,
+};
 pub use error::StoreError;
+pub use lazo_audit;
 pub use record::{
     AlertRecord, LocusCalls, MemberRole, ProfileRecord, RunDetail, RunId, RunKind, RunRecord,
     RunSummary, RunSummaryRow, UnitMember, UnitRecord, UnitRow, Verdict,
