@@ -25,6 +25,7 @@ pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod i18n;
+pub mod keyfile;
 pub mod password;
 pub mod routes;
 
@@ -162,4 +163,24 @@ pub async fn ensure_admin<S: Backend>(state: &AppState<S>) -> Result<Option<Stri
         )
         .await?;
     Ok(Some(format!("{name}:{one_time}")))
+}
+
+/// Serves `state` on `listener` until the process ends. Every five minutes, sessions idle past
+/// the timeout are deleted (they are refused anyway; this keeps the table small).
+pub async fn serve<S: Backend>(
+    listener: tokio::net::TcpListener,
+    state: AppState<S>,
+) -> std::io::Result<()> {
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            let cutoff = sweeper.clock.now_ms() - sweeper.config.idle_timeout_ms;
+            if let Err(e) = sweeper.store.delete_idle_sessions(cutoff).await {
+                tracing::warn!(error = %e, "sweeping idle sessions failed");
+            }
+        }
+    });
+    axum::serve(listener, router(state)).await
 }
