@@ -365,3 +365,43 @@ pub async fn sign_out<S: Backend>(
 pub fn csrf_ok(expected: &str, given: &str) -> bool {
     !expected.is_empty() && password::constant_time_eq(expected.as_bytes(), given.as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookie_flags() {
+        let off_loopback = set_cookie(SESSION_COOKIE, "t", true, false);
+        assert_eq!(
+            off_loopback,
+            "lazo_session=t; Path=/; HttpOnly; SameSite=Strict; Secure"
+        );
+        assert!(!set_cookie(SESSION_COOKIE, "t", false, false).contains("Secure"));
+        assert!(set_cookie(SESSION_COOKIE, "", true, true).ends_with("Max-Age=0"));
+    }
+
+    #[test]
+    fn cookies_are_read_by_exact_name() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "xlazo_session=evil; lazo_session=good"
+                .parse()
+                .unwrap_or_else(|_| unreachable!()),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("good"));
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+
+    #[test]
+    fn token_hash_is_sha256_hex() {
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert!(csrf_ok("abc", "abc"));
+        assert!(!csrf_ok("abc", "abd"));
+        assert!(!csrf_ok("", ""));
+    }
+}
