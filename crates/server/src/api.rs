@@ -260,6 +260,44 @@ fn encode<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
+/// GET /api/runs/{id}/alerts → `{"alerts": [...]}` (repeat-child alerts name children and
+/// adults: analysts and supervisors only; audited).
+pub async fn alerts<S: Backend>(
+    State(state): State<AppState<S>>,
+    Extension(user): Extension<User>,
+    Extension(request_id): Extension<RequestId>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_run(&id)?;
+    if state.store.get_run(id).await?.is_none() {
+        return Err(ApiError::not_found("run"));
+    }
+    state
+        .audit(
+            &user.name,
+            "read_alerts",
+            &format!("run:{id}"),
+            serde_json::json!({"request_id": request_id.0}),
+        )
+        .await?;
+    let alerts: Vec<serde_json::Value> = state
+        .store
+        .run_alerts(id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            serde_json::json!({
+                "unit_id": a.unit_id,
+                "kind": a.kind,
+                "sample_id": a.sample_id,
+                "detail": serde_json::from_str::<serde_json::Value>(&a.detail_json)
+                    .unwrap_or(serde_json::Value::String(a.detail_json)),
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "alerts": alerts })).into_response())
+}
+
 #[derive(Debug, Deserialize)]
 pub struct AuditPaging {
     #[serde(default)]

@@ -124,6 +124,15 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
             get(api::unit::<S>),
         ),
         (
+            spec(
+                M::GET,
+                "/api/runs/{id}/alerts",
+                Access::of::<AnalystOrSupervisor>(),
+                false,
+            ),
+            get(api::alerts::<S>),
+        ),
+        (
             spec(M::GET, "/api/audit", Access::of::<AuditorOnly>(), false),
             get(api::audit::<S>),
         ),

@@ -477,6 +477,13 @@ async fn reads_are_audited_and_shown<S: Backend>(app: App<S>) {
             .starts_with("default-src 'self'")
     );
 
+    let alerts = app
+        .get(&format!("/api/runs/{run_id}/alerts"), Some(&cookie))
+        .await;
+    assert_eq!(alerts.status, StatusCode::OK);
+    assert_eq!(alerts.json()["alerts"].as_array().unwrap().len(), 2);
+    assert_eq!(app.actions().await.last().unwrap(), "read_alerts");
+
     let list = app.get("/api/runs?limit=1&offset=0", Some(&cookie)).await;
     assert_eq!(list.json()["total"], 1);
     assert_eq!(list.json()["runs"][0]["id"], run_id);
