@@ -10,6 +10,7 @@ mod index_cmd;
 mod inputs;
 mod lr;
 mod screening;
+mod service;
 mod settings;
 mod simulate;
 mod verify;
@@ -59,6 +60,17 @@ enum Command {
     Populations,
     /// Print the default verdict policy as TOML (a starting point for --policy)
     Policy,
+    /// Run the web service (pages and JSON API); prints its URL and, on a new database, the
+    /// first administrator's one-time password
+    Serve(service::ServeArgs),
+    /// Accounts of the web service: add, disable, reset-password, list
+    #[command(subcommand)]
+    User(service::UserCommand),
+    /// Create or upgrade the database schema
+    Migrate(service::MigrateArgs),
+    /// The audit trail: verify the chain
+    #[command(subcommand)]
+    Audit(service::AuditCommand),
 }
 
 /// Appends a line to a command's output buffer (writing to a `String` cannot fail).
@@ -126,6 +138,10 @@ fn main() -> ExitCode {
             emit(&out)
         }
         Command::Policy => emit(&settings::Settings::default_toml()),
+        Command::Serve(args) => service::serve(args),
+        Command::User(command) => service::user(command),
+        Command::Migrate(args) => service::migrate(args),
+        Command::Audit(command) => service::audit_command(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

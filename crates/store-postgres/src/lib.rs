@@ -22,6 +22,8 @@
 //! or add a TLS feature before crossing one: the database holds children's DNA profiles. Error
 //! messages never include the URL (it may hold a password).
 
+mod accounts;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::str::FromStr;

@@ -397,7 +397,7 @@ async fn reconnecting_keeps_data_and_migrates_once() {
             .fetch_one(&mut conn)
             .await
             .unwrap();
-        assert_eq!(applied, 1);
+        assert_eq!(applied, 2, "each migration applied once");
         conn.close().await.unwrap();
     })
     .await;
@@ -582,4 +582,14 @@ async fn connect_options_built_in_code_work_too() {
         store.close().await;
     })
     .await;
+}
+
+#[tokio::test]
+async fn accounts_conformance() {
+    with_store(|store| async move { conformance::accounts(&store).await }).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_chain_conformance() {
+    with_store(|store| async move { conformance::audit_chain(&store).await }).await;
 }

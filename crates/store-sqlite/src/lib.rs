@@ -20,6 +20,8 @@
 //! Keep the data directory on a local disk: WAL needs shared memory, which network file systems
 //! do not provide.
 
+mod accounts;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};

@@ -143,7 +143,7 @@ async fn reopening_keeps_data_and_migrates_once() {
         .fetch_one(&mut conn)
         .await
         .unwrap();
-    assert_eq!(applied, 1);
+    assert_eq!(applied, 2, "each migration applied once");
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(&mut conn)
         .await
@@ -322,4 +322,16 @@ async fn data_is_private_to_its_owner() {
     assert_eq!(mode(&data), 0o700);
     assert_eq!(mode(&data.join(DATABASE_FILE)), 0o600);
     assert_eq!(mode(&data.join(format!("{DATABASE_FILE}-wal"))), 0o600);
+}
+
+#[tokio::test]
+async fn accounts_conformance() {
+    let (_dir, store) = fresh().await;
+    conformance::accounts(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_chain_conformance() {
+    let (_dir, store) = fresh().await;
+    conformance::audit_chain(&store).await;
 }

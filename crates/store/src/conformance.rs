@@ -325,3 +325,169 @@ pub async fn failed_save_leaves_nothing<S: VerificationStore>(store: &S) {
     assert_eq!(store.count_runs().await.unwrap(), 1);
     assert_eq!(store.load_run(id).await.unwrap(), Some(run));
 }
+
+/// A new account named `name`.
+pub fn new_account(name: &str, role: crate::Role) -> crate::NewAccount {
+    crate::NewAccount {
+        name: name.to_string(),
+        role,
+        site: (role == crate::Role::FieldAgent).then(|| "Tapachula".to_string()),
+        password_hash: format!("$argon2id$fake${name}"),
+        must_change_password: false,
+        created_at: "2026-11-23T10:00:00Z".into(),
+    }
+}
+
+/// Accounts: create, conflict, read, password change, disable (ends sessions), lockout count.
+pub async fn accounts<S: crate::AccountStore>(store: &S) {
+    use crate::Role;
+    assert!(store.list_accounts().await.unwrap().is_empty());
+    store
+        .create_account(&new_account("maria", Role::FieldAgent))
+        .await
+        .unwrap();
+    store
+        .create_account(&new_account("ana", Role::LabAnalyst))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_account(&new_account("maria", Role::Admin))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let maria = store.account("maria").await.unwrap().unwrap();
+    assert_eq!(maria.role, Role::FieldAgent);
+    assert_eq!(maria.site.as_deref(), Some("Tapachula"));
+    assert!(!maria.disabled);
+    assert_eq!(maria.failed_sign_ins, 0);
+    assert_eq!(maria.locked_until_ms, None);
+    assert!(store.account("nobody").await.unwrap().is_none());
+    let names: Vec<String> = store
+        .list_accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert_eq!(names, ["ana", "maria"]);
+
+    // Four failures count; the fifth locks and restarts the count.
+    for n in 1..=4 {
+        let a = store
+            .record_failed_sign_in("maria", 1_000, 5, 600_000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((a.failed_sign_ins, a.locked_until_ms), (n, None));
+    }
+    let a = store
+        .record_failed_sign_in("maria", 2_000, 5, 600_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((a.failed_sign_ins, a.locked_until_ms), (0, Some(602_000)));
+    assert!(
+        store
+            .record_failed_sign_in("nobody", 1, 5, 1)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store.record_failed_sign_in("ana", 1, 5, 1).await.unwrap();
+    store.record_sign_in("ana").await.unwrap();
+    assert_eq!(
+        store.account("ana").await.unwrap().unwrap().failed_sign_ins,
+        0
+    );
+
+    // A new password clears the lock.
+    assert!(
+        store
+            .set_password("maria", "$argon2id$new", true)
+            .await
+            .unwrap()
+    );
+    let maria = store.account("maria").await.unwrap().unwrap();
+    assert_eq!(maria.password_hash, "$argon2id$new");
+    assert!(maria.must_change_password);
+    assert_eq!(maria.locked_until_ms, None);
+    assert!(!store.set_password("nobody", "x", false).await.unwrap());
+
+    // Sessions; disabling ends them.
+    let session = crate::SessionRecord {
+        token_hash: "ab".repeat(32),
+        account: "maria".into(),
+        csrf_token: "csrf".into(),
+        created_ms: 10,
+        last_seen_ms: 10,
+    };
+    store.create_session(&session).await.unwrap();
+    assert_eq!(
+        store.session(&session.token_hash).await.unwrap(),
+        Some(session.clone())
+    );
+    store.touch_session(&session.token_hash, 99).await.unwrap();
+    assert_eq!(
+        store
+            .session(&session.token_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_seen_ms,
+        99
+    );
+    assert!(store.set_disabled("maria", true).await.unwrap());
+    assert!(store.account("maria").await.unwrap().unwrap().disabled);
+    assert!(store.session(&session.token_hash).await.unwrap().is_none());
+    assert!(!store.set_disabled("nobody", true).await.unwrap());
+
+    // Idle sessions are swept; deleting is idempotent.
+    let mut ana = session.clone();
+    ana.account = "ana".into();
+    ana.token_hash = "cd".repeat(32);
+    store.create_session(&ana).await.unwrap();
+    assert_eq!(store.delete_idle_sessions(5).await.unwrap(), 0);
+    assert_eq!(store.delete_idle_sessions(11).await.unwrap(), 1);
+    store.delete_session(&ana.token_hash).await.unwrap();
+}
+
+/// The audit chain: appends form one verified line, also from concurrent writers; reads page.
+pub async fn audit_chain<S: crate::AuditStore + Clone + 'static>(store: &S) {
+    use lazo_audit::{AuditKey, Event};
+    let key = AuditKey::new(vec![7u8; 32]).unwrap();
+    assert_eq!(store.count_audit().await.unwrap(), 0);
+    let event = |n: usize| Event {
+        at: "2026-11-23T10:00:00Z".into(),
+        actor: "maria".into(),
+        action: "read_child".into(),
+        target: format!("unit:U{n:04}"),
+        detail: "{\"request_id\":\"r\"}".into(),
+    };
+    let first = store.append_audit(&key, event(0)).await.unwrap();
+    assert_eq!(first.seq, 1);
+    // Concurrent appends: one line, no gaps, no forks.
+    let mut tasks = Vec::new();
+    for n in 1..=20 {
+        let store = store.clone();
+        let key = key.clone();
+        tasks.push(tokio::spawn(async move {
+            store.append_audit(&key, event(n)).await.unwrap()
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(store.count_audit().await.unwrap(), 21);
+    let verified = crate::verify_audit(store, &key).await.unwrap().unwrap();
+    assert_eq!(verified.records, 21);
+    let page = store.audit_records(5, 3).await.unwrap();
+    assert_eq!(page.iter().map(|r| r.seq).collect::<Vec<_>>(), [6, 7, 8]);
+    assert_eq!(
+        store.audit_records(0, 1).await.unwrap(),
+        vec![first.clone()]
+    );
+    // Another key does not verify.
+    let other = AuditKey::new(vec![8u8; 32]).unwrap();
+    assert!(crate::verify_audit(store, &other).await.unwrap().is_err());
+}

@@ -27,16 +27,34 @@
 //!
 //! Children reference their run with `ON DELETE CASCADE`, so a retention policy deletes a run
 //! with one statement.
+//!
+//! Migration `0002` (the web service, [`AccountStore`] and [`AuditStore`]):
+//!
+//! - `accounts`: `name` unique (1–64 characters), `role` one of [`Role`]'s words, `site`
+//!   (field agents), the password hash (argon2id, made by the service), `disabled`,
+//!   `must_change_password`, `failed_sign_ins` and `locked_until_ms` (Unix ms) for the lockout.
+//! - `sessions`: the SHA-256 (hex) of the cookie's token as key, never the token; the account
+//!   (`ON DELETE CASCADE`), the CSRF token, created and last-seen instants (Unix ms).
+//! - `audit_log`: `seq` from 1 without gaps, the [`lazo_audit::Event`] fields as text, `prev` and
+//!   `mac` as 64 hex digits. Triggers refuse `UPDATE` and `DELETE`. Appends hold the chain's lock
+//!   (SQLite: the write lock of `BEGIN IMMEDIATE`; PostgreSQL: `LOCK TABLE … EXCLUSIVE`) from
+//!   reading the head to commit.
 
 mod error;
+#[macro_use]
 mod record;
+mod account;
 mod store;
 mod timestamp;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
+pub use account::{
+    Account, AccountStore, AuditStore, NewAccount, Role, SessionRecord, verify_audit,
+};
 pub use error::StoreError;
+pub use lazo_audit;
 pub use record::{
     AlertRecord, LocusCalls, MemberRole, ProfileRecord, RunDetail, RunId, RunKind, RunRecord,
     RunSummary, RunSummaryRow, UnitMember, UnitRecord, UnitRow, Verdict,

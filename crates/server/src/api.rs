@@ -1,0 +1,317 @@
+//! The JSON API, and the audited reads the pages share.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use lazo_store::lazo_audit::Record;
+use lazo_store::{MAX_PAGE, ProfileRecord, RunId, UnitRow, Verdict};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{self, User};
+use crate::error::{ApiError, RequestId};
+use crate::{AppState, Backend};
+
+fn parse_run(id: &str) -> Result<RunId, ApiError> {
+    id.parse().map_err(|_| ApiError::not_found("run"))
+}
+
+/// A unit's list of units (child records: sample ids and roles), audited.
+pub(crate) async fn read_units<S: Backend>(
+    state: &AppState<S>,
+    user: &User,
+    request_id: &RequestId,
+    id: RunId,
+    verdict: Option<Verdict>,
+) -> Result<Vec<UnitRow>, ApiError> {
+    if state.store.get_run(id).await?.is_none() {
+        return Err(ApiError::not_found("run"));
+    }
+    state
+        .audit(
+            &user.name,
+            "read_unit_list",
+            &format!("run:{id}"),
+            serde_json::json!({"request_id": request_id.0}),
+        )
+        .await?;
+    Ok(state.store.run_units(id, verdict).await?)
+}
+
+/// One unit as shown: its row, the stored report and the members' profiles.
+#[derive(Debug)]
+pub(crate) struct UnitView {
+    pub unit: UnitRow,
+    pub report_json: String,
+    pub profiles: Vec<ProfileRecord>,
+}
+
+/// Reads a unit report and its members' profiles; audited before anything is returned
+/// (`read_child` for the report, `read_profile` for each genotype shown).
+pub(crate) async fn read_unit<S: Backend>(
+    state: &AppState<S>,
+    user: &User,
+    request_id: &RequestId,
+    id: RunId,
+    unit_id: &str,
+) -> Result<UnitView, ApiError> {
+    let not_found = || ApiError::not_found("unit");
+    let report_json = state
+        .store
+        .unit_report(id, unit_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let unit = state
+        .store
+        .run_units(id, None)
+        .await?
+        .into_iter()
+        .find(|u| u.unit_id == unit_id)
+        .ok_or_else(not_found)?;
+    let samples: Vec<&str> = unit.members.iter().map(|m| m.sample_id.as_str()).collect();
+    let profiles: Vec<ProfileRecord> = state
+        .store
+        .run_profiles(id)
+        .await?
+        .into_iter()
+        .filter(|p| samples.contains(&p.sample_id.as_str()))
+        .collect();
+    let detail = serde_json::json!({"request_id": request_id.0});
+    state
+        .audit(
+            &user.name,
+            "read_child",
+            &format!("unit:{id}/{unit_id}"),
+            detail.clone(),
+        )
+        .await?;
+    for p in &profiles {
+        state
+            .audit(
+                &user.name,
+                "read_profile",
+                &format!("sample:{id}/{}", p.sample_id),
+                detail.clone(),
+            )
+            .await?;
+    }
+    Ok(UnitView {
+        unit,
+        report_json,
+        profiles,
+    })
+}
+
+/// Audit records after `after`; reading is audited.
+pub(crate) async fn read_audit<S: Backend>(
+    state: &AppState<S>,
+    user: &User,
+    request_id: &RequestId,
+    after: u64,
+    limit: u32,
+) -> Result<Vec<Record>, ApiError> {
+    state
+        .audit(
+            &user.name,
+            "read_audit",
+            "audit_log",
+            serde_json::json!({"request_id": request_id.0, "after": after}),
+        )
+        .await?;
+    Ok(state
+        .store
+        .audit_records(after, limit.min(MAX_PAGE))
+        .await?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignInBody {
+    name: String,
+    password: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Me<'a> {
+    name: &'a str,
+    role: lazo_store::Role,
+    site: Option<&'a str>,
+    must_change_password: bool,
+}
+
+fn me_of(user: &User) -> Me<'_> {
+    Me {
+        name: &user.name,
+        role: user.role,
+        site: user.site.as_deref(),
+        must_change_password: user.must_change_password,
+    }
+}
+
+/// POST /api/session `{"name", "password"}` → the account, and the session cookie.
+pub async fn sign_in<S: Backend>(
+    State(state): State<AppState<S>>,
+    Extension(request_id): Extension<RequestId>,
+    Json(body): Json<SignInBody>,
+) -> Result<Response, ApiError> {
+    let signed = auth::sign_in(&state, &body.name, &body.password, &request_id.0).await?;
+    let cookie = auth::set_cookie(
+        auth::SESSION_COOKIE,
+        &signed.token,
+        state.config.secure_cookies,
+        false,
+    );
+    Ok(([(header::SET_COOKIE, cookie)], Json(me_of(&signed.user))).into_response())
+}
+
+/// DELETE /api/session.
+pub async fn sign_out<S: Backend>(
+    State(state): State<AppState<S>>,
+    Extension(user): Extension<User>,
+    Extension(request_id): Extension<RequestId>,
+) -> Result<Response, ApiError> {
+    auth::sign_out(&state, &user, &request_id.0).await?;
+    let cookie = auth::set_cookie(auth::SESSION_COOKIE, "", state.config.secure_cookies, true);
+    Ok(([(header::SET_COOKIE, cookie)], StatusCode::NO_CONTENT).into_response())
+}
+
+/// GET /api/me.
+pub async fn me(Extension(user): Extension<User>) -> Response {
+    Json(me_of(&user)).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Paging {
+    limit: Option<u32>,
+    #[serde(default)]
+    offset: u64,
+}
+
+/// GET /api/runs?limit&offset → `{"total", "limit", "offset", "runs": [...]}`.
+pub async fn runs<S: Backend>(
+    State(state): State<AppState<S>>,
+    Query(p): Query<Paging>,
+) -> Result<Response, ApiError> {
+    let limit = p.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    let total = state.store.count_runs().await?;
+    let runs = state.store.list_runs(limit, p.offset).await?;
+    Ok(Json(serde_json::json!({
+        "total": total, "limit": limit, "offset": p.offset, "runs": runs,
+    }))
+    .into_response())
+}
+
+/// GET /api/runs/{id} → the run's summary and policy.
+pub async fn run<S: Backend>(
+    State(state): State<AppState<S>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let detail = state
+        .store
+        .get_run(parse_run(&id)?)
+        .await?
+        .ok_or_else(|| ApiError::not_found("run"))?;
+    Ok(Json(detail).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UnitFilter {
+    verdict: Option<String>,
+}
+
+/// GET /api/runs/{id}/units[?verdict=] → `{"units": [...]}`.
+pub async fn units<S: Backend>(
+    State(state): State<AppState<S>>,
+    Extension(user): Extension<User>,
+    Extension(request_id): Extension<RequestId>,
+    Path(id): Path<String>,
+    Query(f): Query<UnitFilter>,
+) -> Result<Response, ApiError> {
+    let verdict = f
+        .verdict
+        .map(|v| {
+            v.parse::<Verdict>()
+                .map_err(|_| ApiError::bad_request(format!("unknown verdict {v:?}")))
+        })
+        .transpose()?;
+    let units = read_units(&state, &user, &request_id, parse_run(&id)?, verdict).await?;
+    Ok(Json(serde_json::json!({ "units": units })).into_response())
+}
+
+/// GET /api/runs/{id}/units/{unit} → `{"unit": {...}, "report": <stored JSON, byte for byte>,
+/// "profiles": [...]}`.
+pub async fn unit<S: Backend>(
+    State(state): State<AppState<S>>,
+    Extension(user): Extension<User>,
+    Extension(request_id): Extension<RequestId>,
+    Path((id, unit_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let view = read_unit(&state, &user, &request_id, parse_run(&id)?, &unit_id).await?;
+    let body = format!(
+        r#"{{"unit":{},"report":{},"profiles":{}}}"#,
+        encode(&view.unit),
+        view.report_json,
+        encode(&view.profiles),
+    );
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// JSON text of a value (serialising these record types cannot fail).
+fn encode<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+/// GET /api/runs/{id}/alerts → `{"alerts": [...]}` (repeat-child alerts name children and
+/// adults: analysts and supervisors only; audited).
+pub async fn alerts<S: Backend>(
+    State(state): State<AppState<S>>,
+    Extension(user): Extension<User>,
+    Extension(request_id): Extension<RequestId>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_run(&id)?;
+    if state.store.get_run(id).await?.is_none() {
+        return Err(ApiError::not_found("run"));
+    }
+    state
+        .audit(
+            &user.name,
+            "read_alerts",
+            &format!("run:{id}"),
+            serde_json::json!({"request_id": request_id.0}),
+        )
+        .await?;
+    let alerts: Vec<serde_json::Value> = state
+        .store
+        .run_alerts(id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            serde_json::json!({
+                "unit_id": a.unit_id,
+                "kind": a.kind,
+                "sample_id": a.sample_id,
+                "detail": serde_json::from_str::<serde_json::Value>(&a.detail_json)
+                    .unwrap_or(serde_json::Value::String(a.detail_json)),
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "alerts": alerts })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditPaging {
+    #[serde(default)]
+    after: u64,
+    limit: Option<u32>,
+}
+
+/// GET /api/audit?after&limit → `{"records": [...]}`.
+pub async fn audit<S: Backend>(
+    State(state): State<AppState<S>>,
+    Extension(user): Extension<User>,
+    Extension(request_id): Extension<RequestId>,
+    Query(p): Query<AuditPaging>,
+) -> Result<Response, ApiError> {
+    let records = read_audit(&state, &user, &request_id, p.after, p.limit.unwrap_or(100)).await?;
+    Ok(Json(serde_json::json!({ "records": records })).into_response())
+}

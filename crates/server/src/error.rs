@@ -1,0 +1,143 @@
+//! Errors, request ids and security headers.
+//!
+//! Handlers return [`ApiError`]; its response carries the code and message as an extension,
+//! and [`finish`] (the outermost middleware) writes the body once the request id is known:
+//! `{"error": {"code", "message", "request_id"}}` under `/api`, a small HTML page elsewhere.
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use lazo_store::StoreError;
+
+/// An error answer.
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first")
+    }
+    pub fn forbidden() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "your role does not allow this",
+        )
+    }
+    pub fn not_found(what: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no such {what}"),
+        )
+    }
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+    pub fn csrf() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "the form's security token is missing or wrong; reload the page",
+        )
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        // The detail goes to the log, not to the client.
+        tracing::error!(error = %e, "store error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the database failed; the error was logged",
+        )
+    }
+}
+
+/// Marks an error response for [`finish`].
+#[derive(Clone, Debug)]
+struct ErrorInfo {
+    code: &'static str,
+    message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = self.status.into_response();
+        response.extensions_mut().insert(ErrorInfo {
+            code: self.code,
+            message: self.message,
+        });
+        response
+    }
+}
+
+/// The request's id (also in the `x-request-id` response header and every log line).
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// Outermost middleware: request id, log line, security headers, error bodies.
+pub async fn finish(mut request: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let api = request.uri().path().starts_with("/api");
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let mut response = next.run(request).await;
+    let status = response.status();
+    tracing::info!(request_id = %id, %method, %path, status = status.as_u16(), "request");
+    if let Some(info) = response.extensions_mut().remove::<ErrorInfo>() {
+        let (mut body, content_type) = if api {
+            (
+                serde_json::json!({"error": {"code": info.code, "message": info.message, "request_id": id}})
+                    .to_string()
+                    .into_response(),
+                "application/json",
+            )
+        } else {
+            (
+                crate::html::error_page(status, info.code, &info.message, &id).into_response(),
+                "text/html; charset=utf-8",
+            )
+        };
+        *body.status_mut() = status;
+        for (name, value) in response.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                body.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        body.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        response = body;
+    }
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (
+            "content-security-policy",
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+        ("x-frame-options", "DENY"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        headers.insert("x-request-id", value);
+    }
+    response
+}

@@ -1,0 +1,186 @@
+//! The Lazo web service: JSON API and server-rendered pages over the stores.
+//!
+//! Boundaries: the HTTP layer never computes a likelihood ratio. It reads runs and the unit
+//! reports stored byte for byte by the CLI (`lazo demo`, later intake), and shows them. It owns
+//! accounts, sessions, roles and the audit trail of who read what.
+//!
+//! - [`router`] builds the app from [`routes::ROUTES`]-shaped entries ([`routes::route_table`]),
+//!   the single list of every route with the roles allowed on it; the same table drives the
+//!   route×role test.
+//! - Authentication: argon2id passwords ([`password`]), a random session token in an
+//!   `HttpOnly; SameSite=Strict` cookie (`Secure` unless the service is bound to loopback),
+//!   only its SHA-256 in the database; 30 minutes idle ends a session; 5 consecutive failures
+//!   lock an account for 10 minutes. Time comes from [`clock::Clock`] in the state, so tests
+//!   move it instead of sleeping.
+//! - CSRF: every form POST carries the session's token (or, before sign-in, a double-submit
+//!   cookie); JSON endpoints require `Content-Type: application/json`, which a cross-site form
+//!   cannot send.
+//! - Every response carries security headers and an `x-request-id`; errors are
+//!   `{"error": {"code", "message", "request_id"}}` on `/api`, a small page elsewhere.
+//! - Audit: sign-in, failure, sign-out, password change, every read of a unit report, a unit
+//!   list, a profile and the audit log itself is appended to the hash chain before the data is
+//!   returned (no record, no data).
+
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod i18n;
+pub mod keyfile;
+pub mod password;
+pub mod routes;
+
+mod api;
+mod html;
+mod pages;
+
+use std::sync::Arc;
+
+use lazo_store::lazo_audit::{AuditKey, Event};
+use lazo_store::{AccountStore, AuditStore, StoreError, VerificationStore};
+
+pub use auth::{RoleSet, User};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::ApiError;
+pub use routes::{RouteSpec, route_table, router};
+
+/// What the service needs from its database.
+pub trait Backend:
+    VerificationStore + AccountStore + AuditStore + Clone + Send + Sync + 'static
+{
+}
+impl<T> Backend for T where
+    T: VerificationStore + AccountStore + AuditStore + Clone + Send + Sync + 'static
+{
+}
+
+/// Settings of the service.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Mark cookies `Secure` (true unless bound to loopback over plain HTTP).
+    pub secure_cookies: bool,
+    /// Sessions end after this long without a request.
+    pub idle_timeout_ms: i64,
+    /// Consecutive failed sign-ins that lock an account.
+    pub max_failures: u32,
+    /// How long a lock lasts.
+    pub lock_ms: i64,
+    /// Cost of new password hashes.
+    pub password: password::Cost,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            secure_cookies: true,
+            idle_timeout_ms: 30 * 60 * 1000,
+            max_failures: 5,
+            lock_ms: 10 * 60 * 1000,
+            password: password::Cost::DEFAULT,
+        }
+    }
+}
+
+/// The state every handler gets. Cloning is cheap.
+#[derive(Clone, Debug)]
+pub struct AppState<S> {
+    pub store: S,
+    pub key: AuditKey,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+    /// A hash of no one's password, verified against when the account does not exist (same
+    /// cost as a real failure).
+    pub dummy_hash: Arc<str>,
+}
+
+impl<S: Backend> AppState<S> {
+    pub fn new(store: S, key: AuditKey, clock: Arc<dyn Clock>, config: Config) -> AppState<S> {
+        let dummy_hash = password::hash(&password::random_password(), config.password)
+            .unwrap_or_default()
+            .into();
+        AppState {
+            store,
+            key,
+            clock,
+            config: Arc::new(config),
+            dummy_hash,
+        }
+    }
+
+    /// Appends an audit record now.
+    pub async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        target: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let event = Event {
+            at: lazo_store::rfc3339_from_unix_ms(self.clock.now_ms()),
+            actor: actor.to_string(),
+            action: action.to_string(),
+            target: target.to_string(),
+            detail: detail.to_string(),
+        };
+        self.store.append_audit(&self.key, event).await.map(|_| ())
+    }
+}
+
+/// Creates the first admin account with a random one-time password when no admin exists;
+/// returns the password (to print once) or `None`.
+pub async fn ensure_admin<S: Backend>(state: &AppState<S>) -> Result<Option<String>, StoreError> {
+    let accounts = state.store.list_accounts().await?;
+    if accounts
+        .iter()
+        .any(|a| a.role == lazo_store::Role::Admin && !a.disabled)
+    {
+        return Ok(None);
+    }
+    let one_time = password::random_password();
+    let hash = password::hash(&one_time, state.config.password)
+        .map_err(|e| StoreError::Backend(e.into()))?;
+    let name = if accounts.iter().any(|a| a.name == "admin") {
+        format!("admin-{}", &auth::random_hex(3))
+    } else {
+        "admin".to_string()
+    };
+    state
+        .store
+        .create_account(&lazo_store::NewAccount {
+            name: name.clone(),
+            role: lazo_store::Role::Admin,
+            site: None,
+            password_hash: hash,
+            must_change_password: true,
+            created_at: lazo_store::rfc3339_from_unix_ms(state.clock.now_ms()),
+        })
+        .await?;
+    state
+        .audit(
+            "system",
+            "account_created",
+            &format!("account:{name}"),
+            serde_json::json!({"role": "admin", "one_time_password": true}),
+        )
+        .await?;
+    Ok(Some(format!("{name}:{one_time}")))
+}
+
+/// Serves `state` on `listener` until the process ends. Every five minutes, sessions idle past
+/// the timeout are deleted (they are refused anyway; this keeps the table small).
+pub async fn serve<S: Backend>(
+    listener: tokio::net::TcpListener,
+    state: AppState<S>,
+) -> std::io::Result<()> {
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            let cutoff = sweeper.clock.now_ms() - sweeper.config.idle_timeout_ms;
+            if let Err(e) = sweeper.store.delete_idle_sessions(cutoff).await {
+                tracing::warn!(error = %e, "sweeping idle sessions failed");
+            }
+        }
+    });
+    axum::serve(listener, router(state)).await
+}

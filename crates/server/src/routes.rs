@@ -1,0 +1,159 @@
+//! The route table: every route, its method and who may use it. [`router`] is built from it
+//! and the route×role test walks it, so the two cannot disagree.
+
+use axum::Router;
+use axum::http::Method;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{MethodRouter, delete, get, post};
+
+use crate::auth::{Access, AnalystOrSupervisor, Anyone, AuditorOnly, Casework, Gate, RoleSet};
+use crate::error::ApiError;
+use crate::{AppState, Backend, api, pages};
+
+/// One route: method, path (axum syntax, `{id}` a run id, `{unit}` a unit id) and access.
+#[derive(Clone, Debug)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    /// Whether the route is a form POST that needs the CSRF token.
+    pub form: bool,
+}
+
+fn spec(method: Method, path: &'static str, access: Access, form: bool) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        access,
+        form,
+    }
+}
+
+/// Roles of `R`, usable before a password change (sign-out, the password form).
+const fn early<R: RoleSet>() -> Access {
+    Access::Roles {
+        roles: R::ROLES,
+        before_password_change: true,
+    }
+}
+
+/// Every route of the service with its handler.
+pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> {
+    use Method as M;
+    let public = Access::Public;
+    vec![
+        // Pages.
+        (
+            spec(M::GET, "/sign-in", public, false),
+            get(pages::sign_in_form::<S>),
+        ),
+        (
+            spec(M::POST, "/sign-in", public, true),
+            post(pages::sign_in::<S>),
+        ),
+        (
+            spec(M::POST, "/sign-out", early::<Anyone>(), true),
+            post(pages::sign_out::<S>),
+        ),
+        (
+            spec(M::GET, "/password", early::<Anyone>(), false),
+            get(pages::password_form),
+        ),
+        (
+            spec(M::POST, "/password", early::<Anyone>(), true),
+            post(pages::change_password::<S>),
+        ),
+        (
+            spec(M::GET, "/", Access::of::<Anyone>(), false),
+            get(pages::dashboard::<S>),
+        ),
+        (
+            spec(M::GET, "/runs/{id}", Access::of::<Casework>(), false),
+            get(pages::run::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/runs/{id}/units/{unit}",
+                Access::of::<AnalystOrSupervisor>(),
+                false,
+            ),
+            get(pages::unit::<S>),
+        ),
+        (
+            spec(M::GET, "/audit", Access::of::<AuditorOnly>(), false),
+            get(pages::audit::<S>),
+        ),
+        // JSON API.
+        (
+            spec(M::POST, "/api/session", public, false),
+            post(api::sign_in::<S>),
+        ),
+        (
+            spec(M::DELETE, "/api/session", early::<Anyone>(), false),
+            delete(api::sign_out::<S>),
+        ),
+        (
+            spec(M::GET, "/api/me", early::<Anyone>(), false),
+            get(api::me),
+        ),
+        (
+            spec(M::GET, "/api/runs", Access::of::<Casework>(), false),
+            get(api::runs::<S>),
+        ),
+        (
+            spec(M::GET, "/api/runs/{id}", Access::of::<Casework>(), false),
+            get(api::run::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/api/runs/{id}/units",
+                Access::of::<AnalystOrSupervisor>(),
+                false,
+            ),
+            get(api::units::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/api/runs/{id}/units/{unit}",
+                Access::of::<AnalystOrSupervisor>(),
+                false,
+            ),
+            get(api::unit::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/api/runs/{id}/alerts",
+                Access::of::<AnalystOrSupervisor>(),
+                false,
+            ),
+            get(api::alerts::<S>),
+        ),
+        (
+            spec(M::GET, "/api/audit", Access::of::<AuditorOnly>(), false),
+            get(api::audit::<S>),
+        ),
+    ]
+}
+
+/// The application: the route table behind its gates, then request ids, logging, security
+/// headers and error bodies around everything.
+pub fn router<S: Backend>(state: AppState<S>) -> Router {
+    let mut app = Router::new();
+    for (spec, handler) in route_table::<S>() {
+        let gate = Gate {
+            app: state.clone(),
+            access: spec.access,
+        };
+        app = app.route(
+            spec.path,
+            handler.route_layer(from_fn_with_state(gate, crate::auth::gate::<S>)),
+        );
+    }
+    app.fallback(|| async { ApiError::not_found("page") })
+        .with_state(state)
+        .layer(from_fn(crate::error::finish))
+}

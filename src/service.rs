@@ -1,0 +1,356 @@
+//! `lazo serve`, `lazo user …`, `lazo migrate`, `lazo audit verify`: the web service and its
+//! accounts and audit trail, on SQLite (`--data-dir`) or PostgreSQL (`--database-url`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use lazo_server::{AppState, Backend, Config, SystemClock, keyfile, password};
+use lazo_store::lazo_audit::AuditKey;
+use lazo_store::{AccountStore, AuditStore, NewAccount, Role};
+
+use crate::{emit, outln};
+
+/// Where the data is.
+#[derive(Debug, Args)]
+pub struct StorageArgs {
+    /// Data directory: the SQLite database `lazo.sqlite` and the audit key `audit.key`
+    #[arg(long, default_value = "lazo-data")]
+    pub data_dir: PathBuf,
+    /// PostgreSQL instead of SQLite: `postgres://user:password@host/db` (also LAZO_DATABASE_URL)
+    #[arg(long, env = "LAZO_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The audit chain's key file (default: DATA_DIR/audit.key; created 0600 on first use)
+    #[arg(long)]
+    pub audit_key: Option<PathBuf>,
+}
+
+impl StorageArgs {
+    fn key_path(&self) -> PathBuf {
+        self.audit_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(keyfile::KEY_FILE))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Address to listen on. Loopback by default; on any other address cookies are marked
+    /// Secure, so put the service behind an HTTPS proxy.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; prints a one-time password to change at first sign-in
+    Add {
+        name: String,
+        /// field_agent, lab_analyst, supervisor, auditor or admin
+        #[arg(long)]
+        role: String,
+        /// The site of a field agent (required for field_agent)
+        #[arg(long)]
+        site: Option<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Disable an account and end its sessions
+    Disable {
+        name: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Give an account a new one-time password (printed once) and unlock it
+    ResetPassword {
+        name: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// List the accounts
+    List {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the audit chain with the key: exit status 1 and the first broken record if not
+    Verify {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Opens the chosen backend and runs `$body` with `$store` bound to it (generic code, two
+/// monomorphisations).
+macro_rules! with_store {
+    ($storage:expr, |$store:ident| $body:expr) => {{
+        let storage: &StorageArgs = $storage;
+        match &storage.database_url {
+            Some(url) if lazo_store_postgres::is_postgres_url(url) => {
+                let $store = lazo_store_postgres::PgStore::connect(url)
+                    .await
+                    .context("cannot open the PostgreSQL database")?;
+                let result = $body;
+                $store.close().await;
+                result
+            }
+            Some(_) => bail!("--database-url must be a postgres:// URL"),
+            None => {
+                let $store = lazo_store_sqlite::SqliteStore::open(&storage.data_dir)
+                    .await
+                    .with_context(|| {
+                        format!("cannot open the database in {}", storage.data_dir.display())
+                    })?;
+                let result = $body;
+                $store.close().await;
+                result
+            }
+        }
+    }};
+}
+
+fn now_ms() -> i64 {
+    use lazo_server::Clock as _;
+    SystemClock.now_ms()
+}
+
+fn cli_actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
+async fn audit<S: AuditStore>(
+    store: &S,
+    key: &AuditKey,
+    action: &str,
+    target: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    store
+        .append_audit(
+            key,
+            lazo_store::lazo_audit::Event {
+                at: lazo_store::rfc3339_from_unix_ms(now_ms()),
+                actor: cli_actor(),
+                action: action.into(),
+                target: target.into(),
+                detail: detail.to_string(),
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+pub fn serve(args: ServeArgs) -> Result<()> {
+    let (key, created) = keyfile::load_or_create(&args.storage.key_path())
+        .with_context(|| format!("audit key {}", args.storage.key_path().display()))?;
+    runtime()?.block_on(async {
+        with_store!(&args.storage, |store| serve_with(
+            store.clone(),
+            key,
+            created,
+            &args
+        )
+        .await)
+    })
+}
+
+async fn serve_with<S: Backend>(
+    store: S,
+    key: AuditKey,
+    key_created: bool,
+    args: &ServeArgs,
+) -> Result<()> {
+    let config = Config {
+        secure_cookies: !args.bind.ip().is_loopback(),
+        ..Config::default()
+    };
+    let state = AppState::new(store, key, Arc::new(SystemClock), config);
+    if key_created {
+        state
+            .audit(
+                "system",
+                "audit_key_created",
+                &args.storage.key_path().display().to_string(),
+                serde_json::json!({}),
+            )
+            .await?;
+    }
+    let mut out = String::new();
+    if let Some(credentials) = lazo_server::ensure_admin(&state).await? {
+        let (name, one_time) = credentials.split_once(':').unwrap_or(("admin", ""));
+        outln!(out, "First administrator: {name}");
+        outln!(
+            out,
+            "One-time password (shown once; you must change it at first sign-in): {one_time}"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    outln!(out, "Lazo is serving on http://{}/", listener.local_addr()?);
+    emit(&out)?;
+    lazo_server::serve(listener, state).await?;
+    Ok(())
+}
+
+pub fn migrate(args: MigrateArgs) -> Result<()> {
+    runtime()?.block_on(async {
+        with_store!(&args.storage, |store| {
+            let _ = &store;
+            Ok::<(), anyhow::Error>(())
+        })
+    })?;
+    emit("The database schema is up to date.\n")
+}
+
+pub fn audit_command(command: AuditCommand) -> Result<()> {
+    let AuditCommand::Verify { storage } = command;
+    let key = keyfile::load(&storage.key_path())
+        .with_context(|| format!("audit key {}", storage.key_path().display()))?;
+    let verified = runtime()?.block_on(async {
+        with_store!(&storage, |store| lazo_store::verify_audit(&store, &key)
+            .await
+            .map_err(anyhow::Error::from))
+    })?;
+    match verified {
+        Ok(v) => emit(&format!(
+            "audit chain verified: {} records, head {}\n",
+            v.records, v.head.mac
+        )),
+        Err(e) => bail!("{e}"),
+    }
+}
+
+pub fn user(command: UserCommand) -> Result<()> {
+    let storage = match &command {
+        UserCommand::Add { storage, .. }
+        | UserCommand::Disable { storage, .. }
+        | UserCommand::ResetPassword { storage, .. }
+        | UserCommand::List { storage } => storage,
+    };
+    let (key, _) = keyfile::load_or_create(&storage.key_path())
+        .with_context(|| format!("audit key {}", storage.key_path().display()))?;
+    let out = runtime()?.block_on(async {
+        with_store!(storage, |store| user_with(&store, &key, &command).await)
+    })?;
+    emit(&out)
+}
+
+async fn user_with<S: AccountStore + AuditStore>(
+    store: &S,
+    key: &AuditKey,
+    command: &UserCommand,
+) -> Result<String> {
+    let mut out = String::new();
+    match command {
+        UserCommand::Add {
+            name, role, site, ..
+        } => {
+            let role: Role = role.parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "unknown role {role:?} (field_agent, lab_analyst, supervisor, auditor, admin)"
+                )
+            })?;
+            if role == Role::FieldAgent && site.is_none() {
+                bail!("a field agent needs --site (they see their own site only)");
+            }
+            if name.is_empty() || name.len() > 64 || name.contains(char::is_whitespace) {
+                bail!("an account name has 1 to 64 characters and no spaces");
+            }
+            let one_time = password::random_password();
+            let hash = password::hash(&one_time, password::Cost::DEFAULT)?;
+            store
+                .create_account(&NewAccount {
+                    name: name.clone(),
+                    role,
+                    site: site.clone(),
+                    password_hash: hash,
+                    must_change_password: true,
+                    created_at: lazo_store::rfc3339_from_unix_ms(now_ms()),
+                })
+                .await
+                .with_context(|| format!("cannot create account {name:?}"))?;
+            audit(
+                store,
+                key,
+                "account_created",
+                &format!("account:{name}"),
+                serde_json::json!({"role": role, "site": site}),
+            )
+            .await?;
+            outln!(out, "Account {name} ({role}) created.");
+            outln!(
+                out,
+                "One-time password (shown once; must be changed at first sign-in): {one_time}"
+            );
+        }
+        UserCommand::Disable { name, .. } => {
+            if !store.set_disabled(name, true).await? {
+                bail!("no account {name:?}");
+            }
+            audit(
+                store,
+                key,
+                "account_disabled",
+                &format!("account:{name}"),
+                serde_json::json!({}),
+            )
+            .await?;
+            outln!(out, "Account {name} disabled; its sessions ended.");
+        }
+        UserCommand::ResetPassword { name, .. } => {
+            let one_time = password::random_password();
+            let hash = password::hash(&one_time, password::Cost::DEFAULT)?;
+            if !store.set_password(name, &hash, true).await? {
+                bail!("no account {name:?}");
+            }
+            audit(
+                store,
+                key,
+                "password_reset",
+                &format!("account:{name}"),
+                serde_json::json!({}),
+            )
+            .await?;
+            outln!(
+                out,
+                "New one-time password for {name} (shown once; must be changed at first sign-in): {one_time}"
+            );
+        }
+        UserCommand::List { .. } => {
+            for a in store.list_accounts().await? {
+                outln!(
+                    out,
+                    "{}\t{}\t{}\t{}",
+                    a.name,
+                    a.role,
+                    a.site.as_deref().unwrap_or("-"),
+                    if a.disabled { "disabled" } else { "active" }
+                );
+            }
+        }
+    }
+    Ok(out)
+}

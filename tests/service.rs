@@ -1,0 +1,146 @@
+//! `lazo serve`, `lazo user`, `lazo migrate`, `lazo audit verify` as a user runs them (SQLite
+//! data directory; the PostgreSQL paths are the same code, tested in crates/server).
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command as StdCommand, Stdio};
+
+use assert_cmd::Command;
+
+fn lazo() -> Command {
+    Command::cargo_bin("lazo").unwrap()
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = lazo()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn accounts_migrate_and_audit_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    assert!(stdout_of(&["migrate", "--data-dir", data]).contains("up to date"));
+    let added = stdout_of(&[
+        "user",
+        "add",
+        "ana",
+        "--role",
+        "lab_analyst",
+        "--data-dir",
+        data,
+    ]);
+    assert!(added.contains("One-time password"), "{added}");
+    lazo()
+        .args([
+            "user",
+            "add",
+            "ana",
+            "--role",
+            "auditor",
+            "--data-dir",
+            data,
+        ])
+        .assert()
+        .failure();
+    lazo()
+        .args([
+            "user",
+            "add",
+            "pedro",
+            "--role",
+            "field_agent",
+            "--data-dir",
+            data,
+        ])
+        .assert()
+        .failure();
+    stdout_of(&[
+        "user",
+        "add",
+        "pedro",
+        "--role",
+        "field_agent",
+        "--site",
+        "Tapachula",
+        "--data-dir",
+        data,
+    ]);
+    stdout_of(&["user", "reset-password", "ana", "--data-dir", data]);
+    stdout_of(&["user", "disable", "pedro", "--data-dir", data]);
+    let list = stdout_of(&["user", "list", "--data-dir", data]);
+    assert!(list.contains("ana\tlab_analyst\t-\tactive"), "{list}");
+    assert!(
+        list.contains("pedro\tfield_agent\tTapachula\tdisabled"),
+        "{list}"
+    );
+    let verified = stdout_of(&["audit", "verify", "--data-dir", data]);
+    assert!(
+        verified.contains("audit chain verified: 4 records"),
+        "{verified}"
+    );
+
+    // The key file is private, and a chain checked under another key fails.
+    let key = dir.path().join("data").join("audit.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let other = dir.path().join("other.key");
+    std::fs::write(&other, [9u8; 32]).unwrap();
+    let failed = lazo()
+        .args(["audit", "verify", "--data-dir", data, "--audit-key"])
+        .arg(&other)
+        .assert()
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
+    let failed = String::from_utf8(failed).unwrap();
+    assert!(failed.contains("broken at record 1"), "{failed}");
+}
+
+#[test]
+fn serve_prints_url_and_first_admin_then_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("lazo"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let password = lines.next().unwrap().unwrap();
+    let url = lines.next().unwrap().unwrap();
+    assert_eq!(first, "First administrator: admin");
+    assert!(password.contains("One-time password"), "{password}");
+    let addr = url
+        .trim_start_matches("Lazo is serving on http://")
+        .trim_end_matches('/')
+        .to_string();
+    let mut stream = TcpStream::connect(&addr).unwrap();
+    stream
+        .write_all(b"GET /api/runs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(reply.starts_with("HTTP/1.1 401"), "{reply}");
+    assert!(reply.contains("\"code\":\"unauthorized\""), "{reply}");
+    assert!(reply.to_ascii_lowercase().contains("x-frame-options: deny"));
+}
