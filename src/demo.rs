@@ -4,9 +4,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use lazo_kinship::{Model, UnitReport, Verdict, analyse_unit};
+use lazo_kinship::{Model, UnitReport, Verdict};
 use lazo_sim::{UnitKind, evaluate};
-use rayon::prelude::*;
 
 use crate::settings::Settings;
 use crate::simulate::ScenarioArgs;
@@ -40,19 +39,14 @@ pub fn run(args: DemoArgs) -> Result<()> {
         mutation: mutation.as_ref(),
     };
     let units: Vec<_> = cohort.units().collect();
-    let progress = indicatif::ProgressBar::new(units.len() as u64);
-    let reports: Vec<UnitReport> = units
-        .par_iter()
-        .map(|u| {
-            let r = analyse_unit(&u.family_unit(), &model, &settings.thresholds);
-            progress.inc(1);
-            r
-        })
-        .collect::<Result<_, _>>()?;
-    progress.finish_and_clear();
     let family_units: Vec<_> = units.iter().map(|u| u.family_unit()).collect();
+    let reports = crate::verify::analyse_all(&family_units, &model, &settings.thresholds)?;
     let alerts = crate::alerts::repeat_children(&family_units, &table)?;
-    let verdict_of = |id: &str| reports.iter().find(|r| r.unit_id == id).map(|r| r.verdict);
+    let verdicts: std::collections::HashMap<&str, Verdict> = reports
+        .iter()
+        .map(|r| (r.unit_id.as_str(), r.verdict))
+        .collect();
+    let verdict_of = |id: &str| verdicts.get(id).copied();
     let evaluation = evaluate(&cohort, verdict_of);
     let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
     let mut out = String::new();

@@ -68,6 +68,30 @@ impl<'a> UnitJson<'a> {
     }
 }
 
+/// Analyses every unit in parallel, with a progress bar; reports come back in unit order.
+pub fn analyse_all(
+    units: &[FamilyUnit<'_>],
+    model: &Model<'_>,
+    policy: &lazo_kinship::Policy,
+) -> Result<Vec<UnitReport>> {
+    let progress = ProgressBar::new(units.len() as u64);
+    progress.set_style(
+        ProgressStyle::with_template("{spinner} verifying {pos}/{len} units {wide_bar} {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let reports = units
+        .par_iter()
+        .map(|unit| {
+            let report =
+                analyse_unit(unit, model, policy).with_context(|| format!("unit {}", unit.id));
+            progress.inc(1);
+            report
+        })
+        .collect::<Result<_>>();
+    progress.finish_and_clear();
+    reports
+}
+
 /// Turns listings into family units, failing on the first sample id absent from the profiles.
 pub fn resolve_units<'p>(
     listings: &[UnitListing],
@@ -127,21 +151,7 @@ pub fn run(args: VerifyArgs) -> Result<()> {
         mutation: mutation.as_ref(),
     };
 
-    let progress = ProgressBar::new(units.len() as u64);
-    progress.set_style(
-        ProgressStyle::with_template("{spinner} verifying {pos}/{len} units {wide_bar} {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let reports: Vec<UnitReport> = units
-        .par_iter()
-        .map(|unit| {
-            let report = analyse_unit(unit, &model, &settings.thresholds)
-                .with_context(|| format!("unit {}", unit.id));
-            progress.inc(1);
-            report
-        })
-        .collect::<Result<_>>()?;
-    progress.finish_and_clear();
+    let reports = analyse_all(&units, &model, &settings.thresholds)?;
     let alerts = crate::alerts::repeat_children(&units, &table)?;
     let none = Vec::new();
     let alerts_of = |id: &str| alerts.get(id).unwrap_or(&none);
