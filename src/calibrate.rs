@@ -430,7 +430,7 @@ fn pair_section(w: &mut String, pairs: &PairCalibration) {
     }
     let _ = writeln!(
         w,
-        "\nThe duo events are the single-claim view. A unit of one adult and one child is verified only if its duo LR (which is then its joint LR) passes the verify threshold *and* it beats every relative alternative, so `false_inclusion_verify` bounds that unit's false-verification rate from above; with more children every claim must also pass the claim floor, and with a typed genuine other parent the joint LR is a trio LR, so the one-adult, one-child unit should be the worst case (not measured here beyond the unit cohort below)."
+        "\nThe duo events are the single-claim view. A unit of one adult and one child is verified only if its duo LR (which is then its joint LR) passes the verify threshold *and* it beats every relative alternative, so `false_inclusion_verify` bounds that unit's false-verification rate from above; with more children every claim must also pass the claim floor, and with a typed genuine other parent the joint LR is a trio LR, so the one-adult, one-child unit is the worst case: its full-policy rate is measured in the next section."
     );
     if !pairs.unrelated_targets.is_empty() {
         let _ = writeln!(

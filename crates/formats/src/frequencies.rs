@@ -19,7 +19,7 @@ use lazo_genetics::{
 };
 
 use crate::FormatError;
-use crate::table::{Row, detect_delimiter, normalise_header, read_rows, strip_bom};
+use crate::table::{Row, detect_delimiter, normalise_header, read_rows, split_header, strip_bom};
 
 const MARKER_HEADERS: &[&str] = &["marker", "locus"];
 const ALLELE_HEADERS: &[&str] = &["allele", "alleles"];
@@ -48,13 +48,11 @@ pub fn read_frequencies(
 ) -> Result<(FrequencyTable, Vec<TableWarning>), FormatError> {
     let comma_decimals = detect_delimiter(strip_bom(text)) == b';';
     let rows = read_rows(text, file)?;
-    let Some((header, data)) = rows.split_first() else {
-        return Err(FormatError::File {
-            file: file.to_string(),
-            line: None,
-            message: "empty file: no header".into(),
-        });
-    };
+    let (header, data) = split_header(
+        &rows,
+        file,
+        "Marker,Allele,Frequency[,N] or Allele then one column per locus",
+    )?;
     let names: Vec<String> = header.cells.iter().map(|h| normalise_header(h)).collect();
     let find = |wanted: &[&str]| {
         wanted

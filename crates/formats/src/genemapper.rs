@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use lazo_genetics::{Locus, Profile};
 
 use crate::profile_set::{record_locus, warn_empty_profiles};
-use crate::table::{normalise_header, read_rows};
+use crate::table::{normalise_header, read_rows, split_header};
 use crate::{FormatError, ProfileSet};
 
 /// Header spellings accepted for the sample column, after [`normalise_header`], best first.
@@ -79,13 +79,7 @@ fn find_columns(header: &[String], file: &str, line: usize) -> Result<Columns, F
 /// tri-allelic or carry an off-ladder call are kept and reported in [`ProfileSet::warnings`].
 pub fn read_profiles(text: &str, file: &str) -> Result<ProfileSet, FormatError> {
     let rows = read_rows(text, file)?;
-    let Some((header, data)) = rows.split_first() else {
-        return Err(FormatError::File {
-            file: file.to_string(),
-            line: None,
-            message: "empty file: no header".into(),
-        });
-    };
+    let (header, data) = split_header(&rows, file, "Sample Name,Marker,Allele 1,Allele 2")?;
     let columns = find_columns(&header.cells, file, header.line)?;
     let mut set = ProfileSet::new();
     let mut first_lines: HashMap<String, usize> = HashMap::new();

@@ -84,6 +84,20 @@ pub(crate) fn read_rows(text: &str, file: &str) -> Result<Vec<Row>, FormatError>
     Ok(rows)
 }
 
+/// The header row and the data rows, or an error naming the file when there is no header;
+/// `expected` says what the header should hold.
+pub(crate) fn split_header<'a>(
+    rows: &'a [Row],
+    file: &str,
+    expected: &str,
+) -> Result<(&'a Row, &'a [Row]), FormatError> {
+    rows.split_first().ok_or_else(|| FormatError::File {
+        file: file.to_string(),
+        line: None,
+        message: format!("empty file: expected a header {expected}"),
+    })
+}
+
 fn csv_error(file: &str, error: &csv::Error) -> FormatError {
     let line = error.position().map(|p| p.line() as usize).unwrap_or(0);
     let message = match error.kind() {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::FormatError;
-use crate::table::{normalise_header, read_rows};
+use crate::table::{normalise_header, read_rows, split_header};
 
 /// What a person in a unit claims to be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -58,12 +58,7 @@ pub fn read_units(text: &str, file: &str) -> Result<Vec<UnitListing>, FormatErro
         message,
     };
     let rows = read_rows(text, file)?;
-    let Some((header, data)) = rows.split_first() else {
-        return Err(err(
-            None,
-            "empty file: expected a header unit_id,sample_id,role".into(),
-        ));
-    };
+    let (header, data) = split_header(&rows, file, "unit_id,sample_id,role")?;
     let names: Vec<String> = header.cells.iter().map(|h| normalise_header(h)).collect();
     let column = |name: &str| names.iter().position(|n| n == name);
     let (Some(unit_col), Some(sample_col), Some(role_col)) =
