@@ -204,6 +204,14 @@ pub async fn gate<S: Backend>(
     };
     let user = match authenticate(&gate.app, request.headers()).await {
         Ok(user) => user,
+        // A person opening a page without a session is sent to sign in; API clients get 401.
+        Err(e)
+            if e.status == StatusCode::UNAUTHORIZED
+                && request.method() == axum::http::Method::GET
+                && !request.uri().path().starts_with("/api") =>
+        {
+            return Redirect::to("/sign-in").into_response();
+        }
         Err(e) => return e.into_response(),
     };
     if user.must_change_password && !before_password_change {

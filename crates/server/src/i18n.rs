@@ -1,5 +1,6 @@
 //! English and Spanish labels: a small message table. The language comes from `?lang=es|en`,
-//! else `Accept-Language`, else English.
+//! else the language cookie (set whenever `?lang=` is given, so a choice made once holds on
+//! the following pages), else `Accept-Language`, else English.
 
 use axum::http::HeaderMap;
 
@@ -17,16 +18,25 @@ impl Lang {
         }
     }
 
-    /// From the query's `lang=` first, then the first supported `Accept-Language` tag.
+    /// The query's `lang=`, if it names a supported language.
+    pub fn from_query(query: Option<&str>) -> Option<Lang> {
+        query?.split('&').find_map(|pair| match pair {
+            "lang=es" => Some(Lang::Es),
+            "lang=en" => Some(Lang::En),
+            _ => None,
+        })
+    }
+
+    /// From the query's `lang=` first, then the language cookie, then the first supported
+    /// `Accept-Language` tag.
     pub fn pick(query: Option<&str>, headers: &HeaderMap) -> Lang {
-        if let Some(q) = query {
-            for pair in q.split('&') {
-                match pair {
-                    "lang=es" => return Lang::Es,
-                    "lang=en" => return Lang::En,
-                    _ => {}
-                }
-            }
+        if let Some(lang) = Lang::from_query(query) {
+            return lang;
+        }
+        match crate::auth::cookie(headers, LANG_COOKIE) {
+            Some("es") => return Lang::Es,
+            Some("en") => return Lang::En,
+            _ => {}
         }
         let accept = headers
             .get("accept-language")
@@ -48,6 +58,17 @@ impl Lang {
         }
         Lang::En
     }
+}
+
+/// The cookie that remembers the chosen language (not a secret; readable by the page).
+pub const LANG_COOKIE: &str = "lazo_lang";
+
+/// `Set-Cookie` value remembering `lang` for a year.
+pub fn lang_cookie(lang: Lang) -> String {
+    format!(
+        "{LANG_COOKIE}={}; Path=/; SameSite=Strict; Max-Age=31536000",
+        lang.code()
+    )
 }
 
 /// The label `key` in `lang` (the key itself when missing, which a test forbids).

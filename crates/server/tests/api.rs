@@ -365,6 +365,39 @@ async fn csrf_is_required<S: Backend>(app: App<S>) {
         )
         .await;
     assert_eq!(as_form.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        as_form.json()["error"]["code"],
+        "unsupported_media_type",
+        "{}",
+        as_form.body
+    );
+    // A malformed body gets the same error body as every other error, with its request id.
+    for broken in [
+        "{\"name\": ",
+        "[1, 2]",
+        "{\"name\": 5, \"password\": \"x\"}",
+    ] {
+        let reply = app
+            .send(
+                Method::POST,
+                "/api/session",
+                &[],
+                Some(("application/json", broken.into())),
+            )
+            .await;
+        assert!(reply.status.is_client_error(), "{broken}: {}", reply.status);
+        let error = &reply.json()["error"];
+        assert!(error["code"].is_string(), "{broken}: {}", reply.body);
+        assert!(
+            !error["message"].as_str().unwrap_or("").is_empty(),
+            "{broken}"
+        );
+        assert_eq!(
+            error["request_id"].as_str(),
+            reply.headers["x-request-id"].to_str().ok(),
+            "{broken}"
+        );
+    }
 }
 
 /// Every route × every role, and signed out: 401 signed out, 403 for a role the table does
@@ -381,12 +414,26 @@ async fn route_role_table<S: Backend>(app: App<S>) {
             continue;
         };
         let anonymous = app.send(spec.method.clone(), &path, &[], None).await;
-        assert_eq!(
-            anonymous.status,
-            StatusCode::UNAUTHORIZED,
-            "{} {path} signed out",
-            spec.method
-        );
+        if spec.method == Method::GET && !path.starts_with("/api") {
+            // A person opening a page is sent to sign in.
+            assert_eq!(
+                anonymous.status,
+                StatusCode::SEE_OTHER,
+                "GET {path} signed out"
+            );
+            assert_eq!(
+                anonymous.headers[header::LOCATION],
+                "/sign-in",
+                "GET {path}"
+            );
+        } else {
+            assert_eq!(
+                anonymous.status,
+                StatusCode::UNAUTHORIZED,
+                "{} {path} signed out",
+                spec.method
+            );
+        }
         for role in Role::ALL {
             let (cookie, csrf) = app.session(*role).await;
             let body = spec
@@ -463,6 +510,18 @@ async fn reads_are_audited_and_shown<S: Backend>(app: App<S>) {
     );
     assert!(page.body.contains("D3S1358"));
     assert!(page.body.contains("Genotipos"));
+    // The choice is remembered: the next page, without `?lang=`, is Spanish too.
+    let lang_cookie = page.cookie("lazo_lang").expect("language cookie");
+    assert_eq!(lang_cookie, "lazo_lang=es");
+    let next = app
+        .send(
+            Method::GET,
+            &format!("/runs/{run_id}"),
+            &[&cookie, &lang_cookie],
+            None,
+        )
+        .await;
+    assert!(next.body.contains("Veredicto"), "{}", next.body);
     for (name, value) in [
         ("x-frame-options", "DENY"),
         ("x-content-type-options", "nosniff"),
