@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use lazo_server::{AppState, Backend, Config, SystemClock, keyfile, password};
 use lazo_store::lazo_audit::AuditKey;
-use lazo_store::{AccountStore, AuditStore, NewAccount, Role};
+use lazo_store::{AccountStore, AuditStore, NewAccount, Role, VerificationStore};
 
 use crate::{emit, outln};
 
@@ -353,4 +353,104 @@ async fn user_with<S: AccountStore + AuditStore>(
         }
     }
     Ok(out)
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// New directory for the copy (must not exist, or be empty): it becomes a data directory
+    /// that `lazo serve --data-dir` can open, with the database and the audit key
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `lazo backup`: a consistent copy of the SQLite store taken while the service runs, with the
+/// audit key, checked (integrity, audit chain) before it is reported as made. The backup is an
+/// export of every record, so it is audited first, and the copy carries that record.
+pub fn backup(args: BackupArgs) -> Result<()> {
+    if args.storage.database_url.is_some() {
+        bail!(
+            "lazo backup copies the embedded SQLite store. For PostgreSQL use its own online \
+             backup, e.g. `pg_dump --format=custom --file lazo.pgdump \"$LAZO_DATABASE_URL\"`, \
+             and keep the audit key file beside it"
+        );
+    }
+    let key_path = args.storage.key_path();
+    let (key, _) = keyfile::load_or_create(&key_path)
+        .with_context(|| format!("audit key {}", key_path.display()))?;
+    if args.out.exists() && args.out.read_dir()?.next().is_some() {
+        bail!(
+            "{} exists and is not empty; choose a new directory",
+            args.out.display()
+        );
+    }
+    let database = args.storage.data_dir.join(lazo_store_sqlite::DATABASE_FILE);
+    if !database.exists() {
+        bail!(
+            "no database in {} (nothing to back up)",
+            args.storage.data_dir.display()
+        );
+    }
+    let copy = args.out.join(lazo_store_sqlite::DATABASE_FILE);
+    let key_copy = args.out.join(keyfile::KEY_FILE);
+    let (runs, records) = runtime()?.block_on(async {
+        let store = lazo_store_sqlite::SqliteStore::open(&args.storage.data_dir)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the database in {}",
+                    args.storage.data_dir.display()
+                )
+            })?;
+        audit(
+            &store,
+            &key,
+            "backup_made",
+            &args.out.display().to_string(),
+            serde_json::json!({}),
+        )
+        .await?;
+        std::fs::create_dir_all(&args.out)?;
+        #[cfg(unix)]
+        std::fs::set_permissions(
+            &args.out,
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )?;
+        let made = store.backup_to(&copy).await;
+        store.close().await;
+        made.with_context(|| format!("backup to {}", copy.display()))?;
+
+        // The copy must stand alone: open it as a data directory and verify its chain.
+        write_private(&key_copy, &std::fs::read(&key_path)?)?;
+        let restored = lazo_store_sqlite::SqliteStore::open(&args.out).await?;
+        let runs = restored.count_runs().await;
+        let chain = lazo_store::verify_audit(&restored, &key).await;
+        restored.close().await;
+        let records = match chain? {
+            Ok(v) => v.records,
+            Err(e) => bail!("the backup's audit chain does not verify: {e}"),
+        };
+        Ok::<_, anyhow::Error>((runs?, records))
+    })?;
+    emit(&format!(
+        "Backup written to {} ({runs} runs, audit chain of {records} records verified).\n\
+         It holds children's DNA profiles and the audit key: keep it encrypted and access-controlled.\n",
+        args.out.display()
+    ))
+}
+
+/// Writes `bytes` to a new owner-only file.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(())
 }
