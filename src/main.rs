@@ -71,7 +71,7 @@ enum Command {
     /// The audit trail: verify the chain
     #[command(subcommand)]
     Audit(service::AuditCommand),
-    /// A consistent copy of the SQLite store and its audit key, taken while the service runs
+    /// A consistent copy of the SQLite store, taken while the service runs
     Backup(service::BackupArgs),
 }
 

@@ -77,15 +77,30 @@ fn accounts_migrate_and_audit_verify() {
     ]);
     stdout_of(&["user", "reset-password", "ana", "--data-dir", data]);
     stdout_of(&["user", "disable", "pedro", "--data-dir", data]);
+    assert!(stdout_of(&["user", "reset-totp", "ana", "--data-dir", data]).contains("removed"));
+    lazo()
+        .args(["user", "reset-totp", "nobody", "--data-dir", data])
+        .assert()
+        .failure();
+    lazo()
+        .args([
+            "serve",
+            "--require-totp",
+            "supervisor,chef",
+            "--data-dir",
+            data,
+        ])
+        .assert()
+        .failure();
     let list = stdout_of(&["user", "list", "--data-dir", data]);
-    assert!(list.contains("ana\tlab_analyst\t-\tactive"), "{list}");
+    assert!(list.contains("ana\tlab_analyst\t-\tactive\t-"), "{list}");
     assert!(
         list.contains("pedro\tfield_agent\tTapachula\tdisabled"),
         "{list}"
     );
     let verified = stdout_of(&["audit", "verify", "--data-dir", data]);
     assert!(
-        verified.contains("audit chain verified: 4 records"),
+        verified.contains("audit chain verified: 5 records"),
         "{verified}"
     );
 
@@ -146,7 +161,8 @@ fn serve_prints_url_and_first_admin_then_answers() {
 }
 
 /// `lazo backup` while `lazo serve` holds the database open: the copy is a data directory of
-/// its own whose chain verifies (and records the backup), with the saved run in it; a second
+/// its own whose chain verifies under the original key (kept apart: it is not copied) and
+/// records the backup, with the saved run in it; a second
 /// backup into the same directory is refused rather than mixed with the first.
 #[test]
 fn backup_while_serving_is_a_complete_data_directory() {
@@ -187,9 +203,13 @@ fn backup_while_serving_is_a_complete_data_directory() {
     server.wait().unwrap();
     assert!(made.contains("1 runs"), "{made}");
 
-    let verified = stdout_of(&["audit", "verify", "--data-dir", copy_s]);
+    // The key is kept apart from backups: the copy verifies with the original key.
+    assert!(!copy.join("audit.key").exists());
+    let key = data.join("audit.key");
+    let key = key.to_str().unwrap();
+    let verified = stdout_of(&["audit", "verify", "--data-dir", copy_s, "--audit-key", key]);
     assert!(verified.contains("audit chain verified"), "{verified}");
-    let list = stdout_of(&["user", "list", "--data-dir", copy_s]);
+    let list = stdout_of(&["user", "list", "--data-dir", copy_s, "--audit-key", key]);
     assert!(list.contains("ana\tlab_analyst"), "{list}");
     let index = dir.path().join("copy.lzi");
     let built = stdout_of(&[
@@ -209,13 +229,11 @@ fn backup_while_serving_is_a_complete_data_directory() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        for file in ["lazo.sqlite", "audit.key"] {
-            let mode = std::fs::metadata(copy.join(file))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600, "{file}");
-        }
+        let mode = std::fs::metadata(copy.join("lazo.sqlite"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
     let again = lazo()
         .args(["backup", "--data-dir", data_s, "--out", copy_s])

@@ -35,10 +35,11 @@ pub fn csrf_field(token: &str) -> String {
 pub fn page(lang: Lang, title: &str, user: Option<&User>, body: &str) -> Html<String> {
     let nav = match user {
         Some(u) => format!(
-            r#"<nav><a href="/">{dash}</a> · {signed} <b>{name}</b> ({role}) ·
+            r#"<nav><a href="/">{dash}</a> · {signed} <b>{name}</b> ({role}) · <a href="/totp">{factor}</a> ·
 <form method="post" action="/sign-out" class="inline">{csrf}<button>{out}</button></form>
 · <a href="?lang=en">English</a> · <a href="?lang=es">Español</a></nav>"#,
             dash = t(lang, "dashboard"),
+            factor = t(lang, "second_factor"),
             signed = t(lang, "signed_in_as"),
             name = esc(&u.name),
             role = u.role,

@@ -31,10 +31,12 @@ fn sign_in_page(lang: Lang, csrf: &str, failed: bool) -> Html<String> {
             r#"{error}<form method="post" action="/sign-in">{csrf}
 <p><label>{name}<br><input name="name" autocomplete="username" required></label></p>
 <p><label>{password}<br><input name="password" type="password" autocomplete="current-password" required></label></p>
+<p><label>{code}<br><input name="code" inputmode="numeric" autocomplete="one-time-code"></label></p>
 <p><button>{sign_in}</button></p></form>"#,
             csrf = csrf_field(csrf),
             name = t(lang, "name"),
             password = t(lang, "password"),
+            code = t(lang, "totp_code"),
             sign_in = t(lang, "sign_in"),
         ),
     )
@@ -66,6 +68,9 @@ pub struct SignInForm {
     name: String,
     #[serde(default)]
     password: String,
+    /// The second factor's code; empty when the account has none.
+    #[serde(default)]
+    code: String,
     #[serde(default)]
     csrf: String,
 }
@@ -83,7 +88,8 @@ pub async fn sign_in<S: Backend>(
         return Err(ApiError::csrf());
     }
     let lang = lang(&uri, &headers);
-    match auth::sign_in(&state, &form.name, &form.password, &request_id.0).await {
+    let code = Some(form.code.as_str()).filter(|c| !c.trim().is_empty());
+    match auth::sign_in(&state, &form.name, &form.password, code, &request_id.0).await {
         Ok(signed) => {
             let secure = state.config.secure_cookies;
             let to = if signed.user.must_change_password {

@@ -39,6 +39,10 @@
 //!   `mac` as 64 hex digits. Triggers refuse `UPDATE` and `DELETE`. Appends hold the chain's lock
 //!   (SQLite: the write lock of `BEGIN IMMEDIATE`; PostgreSQL: `LOCK TABLE … EXCLUSIVE`) from
 //!   reading the head to commit.
+//!
+//! Migration `0005` (second factor): `accounts.totp_secret` (base32, at least 26 characters, or
+//! NULL) and `accounts.totp_last_step`, the last accepted TOTP step; a step is claimed with one
+//! conditional `UPDATE` so each code opens at most one session.
 
 mod error;
 #[macro_use]
