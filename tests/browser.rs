@@ -353,6 +353,21 @@ async fn analyst_reads_a_unit_and_a_field_agent_sees_no_genotypes() {
     for expected in ["Verdict", "LR", "D3S1358", "Genotypes"] {
         assert!(unit_page.contains(expected), "{expected} in {unit_page}");
     }
+    // The claim drawn as a small pedigree (title for screen readers, one symbol per member).
+    let figure = browser
+        .client
+        .find(Locator::Css("figure.pedigree svg"))
+        .await
+        .expect("a pedigree diagram on the unit page");
+    let symbols = figure
+        .find_all(Locator::Css("rect, circle, polygon"))
+        .await
+        .unwrap();
+    assert!(symbols.len() >= 2, "{} symbols", symbols.len());
+    if let Ok(dir) = std::env::var("LAZO_TEST_SCREENSHOTS") {
+        let png = browser.client.screenshot().await.unwrap();
+        std::fs::write(Path::new(&dir).join("unit-page.png"), png).unwrap();
+    }
     let run_id = browser.path().await.split('/').nth(2).unwrap().to_string();
     let (status, units_json) = browser.fetch(&format!("/api/runs/{run_id}/units")).await;
     assert_eq!(status, 200, "{units_json}");

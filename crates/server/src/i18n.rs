@@ -106,6 +106,15 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("dashboard", "Dashboard", "Panel"),
     ("second_factor", "Second factor", "Segundo factor"),
+    ("pedigree", "Claimed pedigree", "Genealogía declarada"),
+    (
+        "pedigree_key",
+        "Square: claimed father · circle: claimed mother · diamond: child. Green solid: consistent · yellow dotted: weak · red dashed with ✗: excluded.",
+        "Cuadrado: padre declarado · círculo: madre declarada · rombo: menor. Verde continua: consistente · amarilla punteada: débil · roja discontinua con ✗: excluida.",
+    ),
+    ("link_consistent", "consistent", "consistente"),
+    ("link_weak", "weak", "débil"),
+    ("link_excluded", "excluded", "excluida"),
     (
         "totp_code",
         "Authenticator code (if you have set one up)",

@@ -35,6 +35,7 @@ pub mod totp;
 mod api;
 mod html;
 mod pages;
+mod pedigree;
 mod second_factor;
 
 use std::sync::Arc;

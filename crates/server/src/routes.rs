@@ -44,6 +44,10 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
     vec![
         // Pages.
         (
+            spec(M::GET, "/static/lazo.css", public, false),
+            get(crate::html::stylesheet),
+        ),
+        (
             spec(M::GET, "/sign-in", public, false),
             get(pages::sign_in_form::<S>),
         ),
