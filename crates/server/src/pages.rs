@@ -408,7 +408,7 @@ pub async fn run<S: Backend>(
 pub(crate) fn fmt_lr(lr: Option<f64>) -> String {
     match lr {
         None => "–".to_string(),
-        Some(v) if v == 0.0 => "0".to_string(),
+        Some(0.0) => "0".to_string(),
         Some(v) if !v.is_finite() => v.to_string(),
         Some(v) if (1e-3..1e5).contains(&v.abs()) => {
             let digits = (3 - v.abs().log10().floor() as i32).max(0) as usize;
