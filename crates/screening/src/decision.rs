@@ -7,12 +7,14 @@
 //! 1. **Yes** if any of its `yes` rules fires.
 //! 2. Otherwise **NeedsFollowUp** if any of its `needs_follow_up` rules fires, or a `yes` rule
 //!    cannot be settled because an answer it reads is `unsure`, or a required question one of its
-//!    rules reads is unanswered or declined.
+//!    rules reads is unanswered or declined — "required" including a `required_when` question
+//!    whose earlier answers call for it ([`Question::is_required`]).
 //! 3. Otherwise **No**.
 //!
 //! Precedence is Yes > NeedsFollowUp > No, and No is only ever the absence of everything else:
-//! missing, declined and unsure answers can raise a finding, never lower one. An optional question
-//! left unanswered simply does not fire the rules that read it.
+//! missing, declined and unsure answers can raise a finding, never lower one. A question that is
+//! not required (its `required_when` shown not to apply) left unanswered simply does not fire the
+//! rules that read it.
 //!
 //! A condition on an `unsure` answer holds if it tests for `unsure`, and is otherwise unsettled
 //! (neither true nor false): `any` is true if a condition holds, else unsettled if one is; `all` is
@@ -415,6 +417,44 @@ struct RuleResult<'a> {
     unsettled: Vec<&'a str>,
 }
 
+impl Question {
+    /// Whether this question must be answered, given the answers so far: always for
+    /// `required = true`; for `required_when`, unless the earlier answers show it does not
+    /// apply. A condition on a missing, declined or `unsure` earlier answer cannot be told false,
+    /// so it keeps the question required (see [`crate::instrument`], "Required when").
+    pub fn is_required(&self, answers: &Answers) -> bool {
+        if self.required {
+            return true;
+        }
+        let Some(when) = &self.required_when else {
+            return false;
+        };
+        let truths: Vec<Truth> = when
+            .conditions()
+            .iter()
+            .map(|c| match answers.answered(&c.question) {
+                None => Truth::Unsettled,
+                answer => test_answer(&c.test, answer),
+            })
+            .collect();
+        combine(when, &truths) != Truth::False
+    }
+}
+
+/// `any`: true if a condition holds, else unsettled if one is; `all`: false if a condition
+/// fails, else unsettled if one is.
+fn combine(when: &When, truths: &[Truth]) -> Truth {
+    let has = |t: Truth| truths.contains(&t);
+    match when {
+        When::Any(_) if has(Truth::True) => Truth::True,
+        When::Any(_) if has(Truth::Unsettled) => Truth::Unsettled,
+        When::Any(_) => Truth::False,
+        When::All(_) if has(Truth::False) => Truth::False,
+        When::All(_) if has(Truth::Unsettled) => Truth::Unsettled,
+        When::All(_) => Truth::True,
+    }
+}
+
 fn run_rule<'a>(rule: &'a Rule, answers: &Answers) -> RuleResult<'a> {
     let results: Vec<(&str, Truth)> = rule
         .when
@@ -434,19 +474,8 @@ fn run_rule<'a>(rule: &'a Rule, answers: &Answers) -> RuleResult<'a> {
             .map(|(q, _)| *q)
             .collect()
     };
-    let (any_true, any_false, any_unsettled) = (
-        results.iter().any(|(_, t)| *t == Truth::True),
-        results.iter().any(|(_, t)| *t == Truth::False),
-        results.iter().any(|(_, t)| *t == Truth::Unsettled),
-    );
-    let truth = match &rule.when {
-        When::Any(_) if any_true => Truth::True,
-        When::Any(_) if any_unsettled => Truth::Unsettled,
-        When::Any(_) => Truth::False,
-        When::All(_) if any_false => Truth::False,
-        When::All(_) if any_unsettled => Truth::Unsettled,
-        When::All(_) => Truth::True,
-    };
+    let truths: Vec<Truth> = results.iter().map(|(_, t)| *t).collect();
+    let truth = combine(&rule.when, &truths);
     RuleResult {
         truth,
         matched: if truth == Truth::False {
@@ -534,7 +563,7 @@ fn assess(instrument: &Instrument, answers: &Answers, criterion: Criterion) -> A
     for q in &read {
         let required = instrument
             .question(q)
-            .is_some_and(|q: &Question| q.required);
+            .is_some_and(|q: &Question| q.is_required(answers));
         if required && answers.answered(q).is_none() {
             evidence.push(evidence_of(q, EvidenceRole::Missing));
         }

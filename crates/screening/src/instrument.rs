@@ -41,6 +41,15 @@
 //! # choice:  options = [{ id = "parent", label = { en = "A parent", es = "Mamá o papá" } }, …]
 //! # number:  min = 0   max = 21
 //!
+//! [[sections.questions]]
+//! id = "q_forced_by"
+//! type = "choice"
+//! required = false                    # not always asked…
+//! required_when.any = [               # …but required when an earlier answer calls for it
+//!   { question = "q_forced_work", equals = "yes" },
+//! ]
+//! # …
+//!
 //! [[rules]]
 //! id = "r_forced_labour"
 //! criterion = "trafficking_victim"    # trafficking_victim | trafficking_risk | credible_fear | capacity
@@ -55,6 +64,21 @@
 //! A `yes_no` question is answered `yes`, `no` or `unsure`; any question may be declined. A rule
 //! cannot conclude "no": No is what remains when no rule fires and every required question is
 //! answered (see [`crate::decision`]).
+//!
+//! # Required when
+//!
+//! Some questions are only asked when an earlier answer calls for them ("Who made those
+//! threats?" after "Has anyone threatened you?"). `required_when` makes such a question required
+//! exactly then, with the conditions rules use (`any` or `all`; `equals`, `one_of`,
+//! `less_than`, `at_least`) on questions asked **before** it. A condition on an earlier answer
+//! that is missing, declined or `unsure` counts as holding: not knowing whether the child was
+//! threatened is not knowing that "who threatened you" does not apply. So the question is
+//! optional only when the earlier answers show it does not apply.
+//!
+//! Every question a rule reads must be `required = true` or have `required_when` (the age
+//! questions excepted: [`crate::capacity`] already refuses to find a child able without both).
+//! A question that could be left out silently would let a missing answer read as "nothing of
+//! concern", and so, with everything else clear, permit return.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -154,6 +178,12 @@ pub enum InstrumentError {
         "no rule can find {0} = yes: without one, the instrument could never find a child at risk"
     )]
     NoYesRule(&'static str),
+    #[error("question {question:?}: required_when {problem}")]
+    InvalidRequiredWhen { question: String, problem: String },
+    #[error(
+        "question {0:?} is read by a rule but is neither `required = true` nor `required_when`: left unanswered it could never keep a finding open (make it required, or required when an earlier answer calls for it)"
+    )]
+    OptionalRuleQuestion(String),
 }
 
 /// The four things the law asks a border screening to determine.
@@ -271,7 +301,10 @@ pub struct Question {
     pub kind: QuestionKind,
     pub text: Translations,
     pub help: Option<Translations>,
+    /// Always required (see [`Question::is_required`] for the answers-dependent rule).
     pub required: bool,
+    /// Required when these conditions on earlier answers hold (or cannot be told).
+    pub required_when: Option<When>,
     pub informational: bool,
 }
 
@@ -482,6 +515,7 @@ struct RawQuestion {
     /// No default: whether an unanswered question blocks a finding is too important to leave to
     /// an omission.
     required: bool,
+    required_when: Option<RawWhen>,
     #[serde(default)]
     informational: bool,
     options: Option<Vec<RawOption>>,
@@ -627,6 +661,7 @@ impl RawInstrument {
         }
         let mut section_ids = BTreeSet::new();
         let mut question_ids = BTreeSet::new();
+        let mut pending_required_when = Vec::new();
         let mut index = BTreeMap::new();
         let mut sections = Vec::new();
         for (s, raw_section) in self.sections.into_iter().enumerate() {
@@ -641,13 +676,18 @@ impl RawInstrument {
                     .push(InstrumentError::EmptySection(raw_section.id.clone()));
             }
             let mut questions = Vec::new();
-            for raw in raw_section.questions {
+            for mut raw in raw_section.questions {
                 check.id("question", &raw.id, &mut question_ids);
+                let required_when = raw.required_when.take();
+                let id = raw.id.clone();
                 if let Some(question) = validate_question(&mut check, raw) {
                     index
                         .entry(question.id.clone())
                         .or_insert((s, questions.len()));
                     questions.push(question);
+                }
+                if let Some(when) = required_when {
+                    pending_required_when.push((id, when));
                 }
             }
             sections.push(Section {
@@ -655,6 +695,97 @@ impl RawInstrument {
                 title,
                 questions,
             });
+        }
+        let position = |id: &str| -> Option<usize> {
+            let &(s, q) = index.get(id)?;
+            Some(
+                sections[..s]
+                    .iter()
+                    .map(|x| x.questions.len())
+                    .sum::<usize>()
+                    + q,
+            )
+        };
+        // Required-when conditions read earlier questions, so they are checked once every
+        // question is known, then attached.
+        let mut required_when = Vec::new();
+        for (id, raw_when) in pending_required_when {
+            let problem = |check: &mut Checker<'_>, problem: String| {
+                check.errors.push(InstrumentError::InvalidRequiredWhen {
+                    question: id.clone(),
+                    problem,
+                });
+            };
+            let Some(own_position) = position(&id) else {
+                continue; // the question itself is invalid: already reported
+            };
+            let own = index
+                .get(&id)
+                .and_then(|&(s, q)| sections[s].questions.get(q));
+            if own.is_some_and(|q| q.required) {
+                problem(
+                    &mut check,
+                    "is pointless on a question that is `required = true`; set `required = false`"
+                        .into(),
+                );
+            }
+            let (is_any, raw_conditions) = match (raw_when.any, raw_when.all) {
+                (Some(c), None) if !c.is_empty() => (true, c),
+                (None, Some(c)) if !c.is_empty() => (false, c),
+                _ => {
+                    problem(
+                        &mut check,
+                        "needs exactly one of `any` or `all`, with at least one condition".into(),
+                    );
+                    continue;
+                }
+            };
+            let mut conditions = Vec::new();
+            for raw_condition in raw_conditions {
+                let trigger = raw_condition.question.clone();
+                let found = index
+                    .get(&trigger)
+                    .and_then(|&(s, q)| sections[s].questions.get(q));
+                match (found, position(&trigger)) {
+                    (Some(q), Some(at)) if at < own_position => {
+                        match condition_test(q, raw_condition) {
+                            Ok(c) => conditions.push(c),
+                            Err(problems) => {
+                                for p in problems {
+                                    problem(
+                                        &mut check,
+                                        format!("condition on question {trigger:?}: {p}"),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                    (Some(_), _) => problem(
+                        &mut check,
+                        format!("refers to question {trigger:?}, which is not asked before it"),
+                    ),
+                    (None, _) if question_ids.contains(&trigger) => {} // invalid: reported
+                    (None, _) => problem(
+                        &mut check,
+                        format!("refers to missing question {trigger:?}"),
+                    ),
+                }
+            }
+            required_when.push((
+                id,
+                if is_any {
+                    When::Any(conditions)
+                } else {
+                    When::All(conditions)
+                },
+            ));
+        }
+        for (id, when) in required_when {
+            if let Some(&(s, q)) = index.get(&id)
+                && let Some(question) = sections[s].questions.get_mut(q)
+            {
+                question.required_when = Some(when);
+            }
         }
         let find = |id: &str| -> Option<&Question> {
             let &(s, q) = index.get(id)?;
@@ -704,6 +835,7 @@ impl RawInstrument {
 
         let mut rule_ids = BTreeSet::new();
         let mut rules = Vec::new();
+        let mut read_by_rules: BTreeSet<String> = BTreeSet::new();
         for raw in self.rules {
             check.id("rule", &raw.id, &mut rule_ids);
             let criterion = Criterion::from_name(&raw.criterion);
@@ -754,6 +886,7 @@ impl RawInstrument {
             let mut conditions = Vec::new();
             for raw_condition in raw_conditions {
                 used.insert(raw_condition.question.clone());
+                read_by_rules.insert(raw_condition.question.clone());
                 let known = question_ids.contains(&raw_condition.question);
                 match (find(&raw_condition.question), known) {
                     (None, false) => check.errors.push(InstrumentError::UnknownQuestion {
@@ -801,6 +934,17 @@ impl RawInstrument {
                 check
                     .errors
                     .push(InstrumentError::UnusedQuestion(question.id.clone()));
+            }
+            let is_age =
+                question.id == self.age.date_of_birth || question.id == self.age.stated_age;
+            if read_by_rules.contains(&question.id)
+                && !is_age
+                && !question.required
+                && question.required_when.is_none()
+            {
+                check
+                    .errors
+                    .push(InstrumentError::OptionalRuleQuestion(question.id.clone()));
             }
         }
 
@@ -891,6 +1035,7 @@ fn validate_question(check: &mut Checker<'_>, raw: RawQuestion) -> Option<Questi
         text,
         help,
         required: raw.required,
+        required_when: None,
         informational: raw.informational,
     })
 }
@@ -901,30 +1046,74 @@ fn validate_condition(
     question: &Question,
     raw: RawCondition,
 ) -> Option<Condition> {
-    let problem = |check: &mut Checker<'_>, problem: &str| {
-        check.errors.push(InstrumentError::InvalidCondition {
-            rule: rule.to_string(),
-            question: question.id.clone(),
-            problem: problem.to_string(),
-        });
-    };
     if question.informational {
         check.errors.push(InstrumentError::InformationalInRule {
             rule: rule.to_string(),
             question: question.id.clone(),
         });
     }
+    match condition_test(question, raw) {
+        Ok(c) => Some(c),
+        Err(problems) => {
+            for p in problems {
+                check.errors.push(match p {
+                    ConditionProblem::UnknownOption(option) => InstrumentError::UnknownOption {
+                        rule: rule.to_string(),
+                        question: question.id.clone(),
+                        option,
+                    },
+                    ConditionProblem::Invalid(problem) => InstrumentError::InvalidCondition {
+                        rule: rule.to_string(),
+                        question: question.id.clone(),
+                        problem,
+                    },
+                    ConditionProblem::Untestable(kind) => InstrumentError::InvalidCondition {
+                        rule: rule.to_string(),
+                        question: question.id.clone(),
+                        problem: format!(
+                            "{kind} questions cannot drive a rule; mark the question informational"
+                        ),
+                    },
+                });
+            }
+            None
+        }
+    }
+}
+
+/// Why a condition does not fit its question.
+enum ConditionProblem {
+    UnknownOption(String),
+    Invalid(String),
+    /// Dates and free text are not tested by conditions.
+    Untestable(&'static str),
+}
+
+impl fmt::Display for ConditionProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConditionProblem::UnknownOption(o) => write!(f, "no option {o:?}"),
+            ConditionProblem::Invalid(p) => f.write_str(p),
+            ConditionProblem::Untestable(kind) => write!(f, "{kind} questions cannot be tested"),
+        }
+    }
+}
+
+/// A condition checked against the question it tests (rules and `required_when` alike).
+fn condition_test(
+    question: &Question,
+    raw: RawCondition,
+) -> Result<Condition, Vec<ConditionProblem>> {
+    let invalid = |p: &str| ConditionProblem::Invalid(p.to_string());
     let test = match (raw.equals, raw.one_of, raw.less_than, raw.at_least) {
         (Some(v), None, None, None) => Test::Equals(v),
         (None, Some(v), None, None) if !v.is_empty() => Test::OneOf(v),
         (None, None, Some(n), None) => Test::LessThan(n),
         (None, None, None, Some(n)) => Test::AtLeast(n),
         _ => {
-            problem(
-                check,
+            return Err(vec![invalid(
                 "needs exactly one of `equals`, `one_of` (non-empty), `less_than`, `at_least`",
-            );
-            return None;
+            )]);
         }
     };
     let values: &[String] = match &test {
@@ -932,59 +1121,45 @@ fn validate_condition(
         Test::OneOf(v) => v,
         Test::LessThan(_) | Test::AtLeast(_) => &[],
     };
-    let mut ok = true;
+    let mut problems = Vec::new();
     match (&question.kind, &test) {
         (QuestionKind::YesNo, Test::Equals(_) | Test::OneOf(_)) => {
             for v in values {
                 if !YES_NO_VALUES.contains(&v.as_str()) {
-                    problem(
-                        check,
-                        &format!("{v:?} is not a yes_no answer (yes, no, unsure)"),
-                    );
-                    ok = false;
+                    problems.push(ConditionProblem::Invalid(format!(
+                        "{v:?} is not a yes_no answer (yes, no, unsure)"
+                    )));
                 }
             }
         }
         (QuestionKind::Choice { .. }, Test::Equals(_) | Test::OneOf(_)) => {
             for v in values {
                 if question.option(v).is_none() {
-                    check.errors.push(InstrumentError::UnknownOption {
-                        rule: rule.to_string(),
-                        question: question.id.clone(),
-                        option: v.clone(),
-                    });
-                    ok = false;
+                    problems.push(ConditionProblem::UnknownOption(v.clone()));
                 }
             }
         }
         (QuestionKind::Number { .. }, Test::LessThan(_) | Test::AtLeast(_)) => {}
         (QuestionKind::Number { .. }, _) => {
-            problem(
-                check,
+            problems.push(invalid(
                 "number questions are tested with `less_than` or `at_least`",
-            );
-            ok = false;
+            ));
         }
         (QuestionKind::YesNo | QuestionKind::Choice { .. }, _) => {
-            problem(
-                check,
+            problems.push(invalid(
                 "yes_no and choice questions are tested with `equals` or `one_of`",
-            );
-            ok = false;
+            ));
         }
         (QuestionKind::Date | QuestionKind::FreeText, _) => {
-            problem(
-                check,
-                &format!(
-                    "{} questions cannot drive a rule; mark the question informational",
-                    question.kind.name()
-                ),
-            );
-            ok = false;
+            problems.push(ConditionProblem::Untestable(question.kind.name()));
         }
     }
-    ok.then(|| Condition {
-        question: question.id.clone(),
-        test,
-    })
+    if problems.is_empty() {
+        Ok(Condition {
+            question: question.id.clone(),
+            test,
+        })
+    } else {
+        Err(problems)
+    }
 }

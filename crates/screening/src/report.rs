@@ -17,6 +17,8 @@ pub struct InstrumentSummary {
     pub sections: usize,
     pub questions: usize,
     pub required: usize,
+    /// Questions required only when earlier answers call for them.
+    pub required_when: usize,
     pub informational: usize,
     /// Per criterion: (criterion, rules concluding yes/unable, rules concluding needs follow-up).
     pub rules: Vec<(Criterion, usize, usize)>,
@@ -31,6 +33,10 @@ impl InstrumentSummary {
             sections: instrument.sections().len(),
             questions: instrument.questions().count(),
             required: instrument.questions().filter(|q| q.required).count(),
+            required_when: instrument
+                .questions()
+                .filter(|q| q.required_when.is_some())
+                .count(),
             informational: instrument.questions().filter(|q| q.informational).count(),
             rules: Criterion::ALL
                 .into_iter()
@@ -77,9 +83,9 @@ pub fn validate_report(source: &str, text: &str) -> ValidationReport {
 
 impl fmt::Display for ValidationReport {
     /// ```text
-    /// default.toml: valid instrument lazo-default 1.0.0
+    /// default.toml: valid instrument lazo-default 1.1.0
     ///   languages: en, es
-    ///   11 sections, 45 questions (36 required, 3 informational)
+    ///   11 sections, 45 questions (36 required, 6 required when, 3 informational)
     ///   rules: trafficking_victim 2 yes + 5 follow-up; …; capacity 1 unable + 3 follow-up
     /// ```
     /// or
@@ -99,8 +105,8 @@ impl fmt::Display for ValidationReport {
                 writeln!(f, "  languages: {}", s.languages.join(", "))?;
                 writeln!(
                     f,
-                    "  {} sections, {} questions ({} required, {} informational)",
-                    s.sections, s.questions, s.required, s.informational
+                    "  {} sections, {} questions ({} required, {} required when, {} informational)",
+                    s.sections, s.questions, s.required, s.required_when, s.informational
                 )?;
                 let rules: Vec<String> = s
                     .rules

@@ -122,11 +122,12 @@ fn default_validation_report() {
     assert!(report.is_valid());
     let text = report.to_string();
     assert!(
-        text.starts_with("default.toml: valid instrument lazo-default 1.0.0\n"),
+        text.starts_with("default.toml: valid instrument lazo-default 1.1.0\n"),
         "{text}"
     );
     assert!(text.contains("languages: en, es"), "{text}");
     assert!(text.contains("45 questions"), "{text}");
+    assert!(text.contains("6 required when"), "{text}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -531,4 +532,136 @@ fn all_problems_are_reported_together() {
     ] {
         assert!(shown.contains(needle), "{needle} not in {shown}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Required when.
+
+/// MINI with a follow-up question after `q_fear`, read by the fear rule.
+fn with_follow_up(required_when: &str) -> String {
+    let follow_up = format!(
+        "\n[[sections.questions]]\nid = \"q_fear_who\"\ntype = \"choice\"\nrequired = false\n{required_when}text.en = \"Afraid of whom?\"\ntext.es = \"¿De quién?\"\noptions = [\n  {{ id = \"gang\", label = {{ en = \"A gang\", es = \"Una pandilla\" }} }},\n  {{ id = \"nobody\", label = {{ en = \"Nobody\", es = \"Nadie\" }} }},\n]\n"
+    );
+    let mini = MINI.replace(
+        "when.any = [{ question = \"q_fear\", equals = \"yes\" }]",
+        "when.any = [{ question = \"q_fear\", equals = \"yes\" }, { question = \"q_fear_who\", equals = \"gang\" }]",
+    );
+    let first_rules = mini.find("\n[[rules]]").expect("MINI has rules");
+    format!(
+        "{}{}{}",
+        &mini[..first_rules],
+        follow_up,
+        &mini[first_rules..]
+    )
+}
+
+#[test]
+fn required_when_is_read_and_counted() {
+    let text =
+        with_follow_up("required_when.any = [{ question = \"q_fear\", equals = \"yes\" }]\n");
+    let i = Instrument::parse(&text).expect("valid");
+    let q = i.question("q_fear_who").expect("present");
+    assert!(!q.required);
+    let when = q.required_when.as_ref().expect("required_when kept");
+    assert_eq!(when.conditions().len(), 1);
+    assert_eq!(when.conditions()[0].question, "q_fear");
+    let report = validate_report("mini.toml", &text).to_string();
+    assert!(
+        report.contains("6 questions (3 required, 1 required when, 0 informational)"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_question_a_rule_reads_cannot_be_plainly_optional() {
+    // Without required_when, skipping q_fear_who could never keep credible fear open.
+    assert_eq!(
+        messages(&with_follow_up("")),
+        vec![
+            "question \"q_fear_who\" is read by a rule but is neither `required = true` nor `required_when`: left unanswered it could never keep a finding open (make it required, or required when an earlier answer calls for it)"
+        ]
+    );
+    // The age questions are exempt: capacity already needs both of them.
+    let text = MINI.replace(
+        "when.any = [{ question = \"q_fear\", equals = \"yes\" }]",
+        "when.any = [{ question = \"q_fear\", equals = \"yes\" }, { question = \"q_age\", less_than = 10 }]",
+    );
+    assert!(Instrument::parse(&text).is_ok());
+}
+
+#[test]
+fn required_when_problems_are_named() {
+    let cases = [
+        (
+            "required_when.any = [{ question = \"q_feeling\", equals = \"yes\" }]\n",
+            "question \"q_fear_who\": required_when refers to missing question \"q_feeling\"",
+        ),
+        (
+            "required_when.any = [{ question = \"q_fear_who\", equals = \"gang\" }]\n",
+            "question \"q_fear_who\": required_when refers to question \"q_fear_who\", which is not asked before it",
+        ),
+        (
+            "required_when.any = [{ question = \"q_fear\", equals = \"often\" }]\n",
+            "question \"q_fear_who\": required_when condition on question \"q_fear\": \"often\" is not a yes_no answer (yes, no, unsure)",
+        ),
+        (
+            "required_when.any = [{ question = \"q_who\", equals = \"boss\" }]\n",
+            "question \"q_fear_who\": required_when condition on question \"q_who\": no option \"boss\"",
+        ),
+        (
+            "required_when.any = [{ question = \"q_dob\", equals = \"2010-01-01\" }]\n",
+            "question \"q_fear_who\": required_when condition on question \"q_dob\": date questions cannot be tested",
+        ),
+        (
+            "required_when.any = []\n",
+            "question \"q_fear_who\": required_when needs exactly one of `any` or `all`, with at least one condition",
+        ),
+    ];
+    for (required_when, expected) in cases {
+        let m = messages(&with_follow_up(required_when));
+        assert!(m.contains(&expected.to_string()), "{expected}\n{m:#?}");
+    }
+    // required = true and required_when together make no sense.
+    let text =
+        with_follow_up("required_when.all = [{ question = \"q_fear\", equals = \"yes\" }]\n")
+            .replace(
+                "id = \"q_fear_who\"\ntype = \"choice\"\nrequired = false",
+                "id = \"q_fear_who\"\ntype = \"choice\"\nrequired = true",
+            );
+    assert_message(
+        &text,
+        "is pointless on a question that is `required = true`",
+    );
+}
+
+#[test]
+fn every_default_question_read_by_a_rule_can_keep_its_finding_open() {
+    let i = common::instrument();
+    let ages = i.age_questions();
+    for q in i.questions() {
+        let in_rule = i
+            .rules()
+            .iter()
+            .any(|r| r.when.conditions().iter().any(|c| c.question == q.id));
+        let is_age = q.id == ages.date_of_birth || q.id == ages.stated_age;
+        if in_rule && !is_age {
+            assert!(q.required || q.required_when.is_some(), "{}", q.id);
+        }
+    }
+    let conditional: Vec<&str> = i
+        .questions()
+        .filter(|q| q.required_when.is_some())
+        .map(|q| q.id.as_str())
+        .collect();
+    assert_eq!(
+        conditional,
+        [
+            "q_offer_from_stranger",
+            "q_debt_grows",
+            "q_threat_by",
+            "q_paid_as_promised",
+            "q_work_harmful",
+            "q_feared_who"
+        ]
+    );
 }

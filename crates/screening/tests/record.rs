@@ -45,7 +45,7 @@ fn spanish_record_has_both_languages_and_the_drivers() {
     let record = render_record(instrument(), &s).expect("renders");
     for needle in [
         "# Registro de la entrevista / Screening record",
-        "| Instrumento / Instrument | lazo-default 1.0.0 |",
+        "| Instrumento / Instrument | lazo-default 1.1.0 |",
         "| Idioma de la entrevista / Interview language | es |",
         "30 h 15 min — dentro de las 48 horas / within 48 hours",
         "**Remitir a custodia de protección infantil y a investigadores de trata de personas / Refer to child-welfare custody and anti-trafficking investigators**",
@@ -130,7 +130,7 @@ fn record_needs_the_same_instrument() {
     let s = Screening::complete(instrument(), interview("en", clear_with(&[]))).expect("valid");
     let other = lazo_screening::Instrument::parse(
         &lazo_screening::DEFAULT_INSTRUMENT_TOML
-            .replace("version = \"1.0.0\"", "version = \"1.1.0\""),
+            .replace("version = \"1.1.0\"", "version = \"1.2.0\""),
     )
     .expect("valid");
     assert!(matches!(
