@@ -346,7 +346,8 @@ async fn both_migrations_define_the_same_tables_and_columns() {
         .iter()
         .map(|r| (r.get("c"), r.get("t")))
         .collect();
-        assert_eq!(json_types.len(), 5, "{json_types:?}");
+        // runs 0001 (5 columns) and screenings 0006 (answers, decision).
+        assert!(json_types.len() >= 7, "{json_types:?}");
         assert!(
             json_types.iter().all(|(_, t)| t == "json"),
             "{json_types:?}"
@@ -397,7 +398,17 @@ async fn reconnecting_keeps_data_and_migrates_once() {
             .fetch_one(&mut conn)
             .await
             .unwrap();
-        assert_eq!(applied, 2, "each migration applied once");
+        let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "sql")
+            })
+            .count();
+        assert_eq!(applied as usize, migrations, "each migration applied once");
         conn.close().await.unwrap();
     })
     .await;
@@ -592,4 +603,83 @@ async fn accounts_conformance() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_chain_conformance() {
     with_store(|store| async move { conformance::audit_chain(&store).await }).await;
+}
+
+#[tokio::test]
+async fn screenings_conformance() {
+    with_store(|store| async move { conformance::screenings(&store).await }).await;
+}
+
+/// As in the SQLite tests: the schema refuses deletes and rewrites of screenings.
+#[tokio::test]
+async fn screenings_are_never_deleted_or_rewritten() {
+    use lazo_store::{Completion, ScreeningId, ScreeningStore};
+    with_db(|db| async move {
+        let store = db.store().await;
+        conformance::screenings(&store).await;
+        let second = ScreeningId::from_u128(0x5c00 + 2);
+        let completion = Completion {
+            completed_at: "2026-11-24T11:00:00Z".into(),
+            completed_by: "maria".into(),
+            answers_json: "{}".into(),
+            decision_json: "{}".into(),
+            outcome: "supervisor_review".into(),
+        };
+        assert!(
+            store
+                .complete_screening(second, 0, &completion)
+                .await
+                .unwrap()
+        );
+        let mut conn = db.raw().await;
+        for sql in [
+            "DELETE FROM screenings WHERE child_ref = 'A-0003'",
+            "DELETE FROM screenings",
+            "UPDATE screenings SET child_ref = 'B-1' WHERE child_ref = 'A-0003'",
+            "UPDATE screenings SET apprehended_at_ms = 0 WHERE child_ref = 'A-0003'",
+            "UPDATE screenings SET answers_json = '{\"q\": 1}' WHERE child_ref = 'A-0002'",
+            "UPDATE screenings SET status = 'draft', completed_at = NULL, completed_at_ms = NULL,
+                 completed_by = NULL, outcome = NULL, decision_json = NULL
+             WHERE child_ref = 'A-0002'",
+            "UPDATE screenings SET sign_reason = 'another reason' WHERE child_ref = 'A-0001'",
+            "UPDATE screenings SET status = 'signed', completed_at = 't', completed_at_ms = 1,
+                 completed_by = 'x', outcome = 'o', decision_json = '{}', signed_by = 'x',
+                 signed_at = 't', sign_reason = 'r'
+             WHERE child_ref = 'A-0003'",
+            "UPDATE screening_instruments SET toml = 'x'",
+            "DELETE FROM screening_instruments",
+        ] {
+            assert!(
+                sqlx::query(AssertSqlSafe(sql))
+                    .execute(&mut conn)
+                    .await
+                    .is_err(),
+                "accepted: {sql}"
+            );
+        }
+        sqlx::query(
+            "UPDATE screenings SET answers_json = '{\"q\": 1}', revision = revision + 1
+             WHERE child_ref = 'A-0003'",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        let statuses: Vec<(String, String)> =
+            sqlx::query_as("SELECT child_ref, status FROM screenings ORDER BY child_ref")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(
+            statuses,
+            [
+                ("A-0001".to_string(), "signed".to_string()),
+                ("A-0002".into(), "completed".into()),
+                ("A-0003".into(), "draft".into()),
+                ("A-0004".into(), "draft".into()),
+            ]
+        );
+        conn.close().await.unwrap();
+        store.close().await;
+    })
+    .await;
 }

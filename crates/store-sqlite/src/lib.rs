@@ -21,6 +21,7 @@
 //! do not provide.
 
 mod accounts;
+mod screenings;
 
 use std::collections::HashMap;
 use std::future::Future;

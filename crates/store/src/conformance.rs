@@ -541,3 +541,281 @@ pub async fn audit_chain<S: crate::AuditStore + Clone + 'static>(store: &S) {
     let other = AuditKey::new(vec![8u8; 32]).unwrap();
     assert!(crate::verify_audit(store, &other).await.unwrap().is_err());
 }
+
+/// The instrument the screening checks use (any text: the store does not parse it).
+pub fn screening_instrument() -> crate::InstrumentRecord {
+    crate::InstrumentRecord {
+        id: "lazo-default".into(),
+        version: "1.1.0".into(),
+        toml:
+            "id = \"lazo-default\"\nversion = \"1.1.0\"\n# « preguntas » \u{2014} kept as given\n"
+                .into(),
+    }
+}
+
+/// A draft screening `n` at `site`, apprehended `hour` o'clock on 23 November 2026 (UTC).
+pub fn new_screening(n: u128, site: &str, hour: u32) -> crate::NewScreening {
+    let instrument = screening_instrument();
+    crate::NewScreening {
+        id: crate::ScreeningId::from_u128(0x5c00 + n),
+        child_ref: format!("A-{n:04}"),
+        site: site.into(),
+        language: "es".into(),
+        interviewer: "maria".into(),
+        instrument_id: instrument.id,
+        instrument_version: instrument.version,
+        apprehended_at: format!("2026-11-23T{hour:02}:15:00-06:00"),
+        started_at: "2026-11-24T09:00:00.000Z".into(),
+    }
+}
+
+/// Screenings: instruments kept once, drafts saved by revision, completion freezes, a
+/// supervisor signs once, nothing goes backwards; lists by site and status, newest first.
+pub async fn screenings<S: crate::ScreeningStore>(store: &S) {
+    use crate::{Completion, ScreeningFilter, ScreeningId, ScreeningSignOff, ScreeningStatus};
+
+    // Instruments: kept once, the same text again is fine, other text under the same version
+    // is refused.
+    let instrument = screening_instrument();
+    assert!(
+        store
+            .instrument(&instrument.id, &instrument.version)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // A screening under an instrument never saved is refused.
+    let err = store
+        .create_screening(&new_screening(1, "Tapachula", 8))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    store.save_instrument(&instrument).await.unwrap();
+    store.save_instrument(&instrument).await.unwrap();
+    assert_eq!(
+        store
+            .instrument(&instrument.id, &instrument.version)
+            .await
+            .unwrap(),
+        Some(instrument.clone())
+    );
+    let mut edited = instrument.clone();
+    edited.toml.push_str("# edited\n");
+    let err = store.save_instrument(&edited).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert!(
+        store
+            .instrument("lazo-default", "9")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Start: a draft with no answers.
+    let first = new_screening(1, "Tapachula", 8);
+    store.create_screening(&first).await.unwrap();
+    let err = store.create_screening(&first).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    for broken in [
+        crate::NewScreening {
+            child_ref: " ".into(),
+            ..new_screening(90, "Tapachula", 8)
+        },
+        crate::NewScreening {
+            child_ref: "x".repeat(65),
+            ..new_screening(91, "Tapachula", 8)
+        },
+        crate::NewScreening {
+            apprehended_at: "yesterday".into(),
+            ..new_screening(92, "Tapachula", 8)
+        },
+        crate::NewScreening {
+            site: String::new(),
+            ..new_screening(93, "Tapachula", 8)
+        },
+    ] {
+        let err = store.create_screening(&broken).await.unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    }
+    let read = store.screening(first.id).await.unwrap().unwrap();
+    let s = &read.summary;
+    assert_eq!(s.id, first.id);
+    assert_eq!(
+        (s.child_ref.as_str(), s.site.as_str(), s.language.as_str()),
+        ("A-0001", "Tapachula", "es")
+    );
+    assert_eq!(s.interviewer, "maria");
+    assert_eq!(
+        (s.instrument_id.as_str(), s.instrument_version.as_str()),
+        ("lazo-default", "1.1.0")
+    );
+    assert_eq!(s.apprehended_at, first.apprehended_at);
+    assert_eq!(s.started_at, first.started_at);
+    assert_eq!(s.updated_at, first.started_at);
+    assert_eq!((s.status, s.revision), (ScreeningStatus::Draft, 0));
+    assert!(s.completion.is_none() && s.sign_off.is_none());
+    assert_eq!(read.answers_json, "{}");
+    assert!(read.decision_json.is_none());
+    let missing = ScreeningId::from_u128(0xdead);
+    assert!(store.screening(missing).await.unwrap().is_none());
+
+    // Answers are saved by revision: a stale revision is a conflict, nothing is lost.
+    let answers = r#"{"q_hurt": {"yes_no": "no"}, "q_name": {"text": "José — «Pepe»"}}"#;
+    let at = "2026-11-24T09:05:00.000Z";
+    assert_eq!(
+        store.save_answers(first.id, 0, answers, at).await.unwrap(),
+        Some(1)
+    );
+    let err = store.save_answers(first.id, 0, "{}", at).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let read = store.screening(first.id).await.unwrap().unwrap();
+    assert_eq!(read.answers_json, answers);
+    assert_eq!(read.summary.revision, 1);
+    assert_eq!(read.summary.updated_at, at);
+    for bad in ["[1, 2]", "{\"q\": ", "\"text\""] {
+        let err = store.save_answers(first.id, 1, bad, at).await.unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{bad}: {err:?}");
+    }
+    assert_eq!(
+        store.save_answers(missing, 0, "{}", at).await.unwrap(),
+        None
+    );
+
+    // A draft cannot be signed.
+    let sign_off = ScreeningSignOff {
+        signed_by: "sofia".into(),
+        signed_at: "2026-11-24T12:00:00.000Z".into(),
+        reason: "Read the answers with the interviewer; referral confirmed.".into(),
+    };
+    let err = store.sign_screening(first.id, &sign_off).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+
+    // Completion: at the revision read, answers and decision frozen (byte for byte).
+    let decision = "{ \"outcome\" : {\"outcome\": \"supervisor_review\", \"open\": [\"credible_fear\"]},\n  \"nota\": \"niña\" }";
+    let completion = Completion {
+        completed_at: "2026-11-24T10:00:00.000Z".into(),
+        completed_by: "maria".into(),
+        answers_json: answers.into(),
+        decision_json: decision.into(),
+        outcome: "supervisor_review".into(),
+    };
+    let err = store
+        .complete_screening(first.id, 0, &completion)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert!(
+        !store
+            .complete_screening(missing, 0, &completion)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .complete_screening(first.id, 1, &completion)
+            .await
+            .unwrap()
+    );
+    let read = store.screening(first.id).await.unwrap().unwrap();
+    assert_eq!(read.summary.status, ScreeningStatus::Completed);
+    assert_eq!(read.decision_json.as_deref(), Some(decision));
+    assert_eq!(read.answers_json, answers);
+    assert_eq!(
+        read.summary.completion,
+        Some(crate::CompletionInfo {
+            completed_at: completion.completed_at.clone(),
+            completed_by: "maria".into(),
+            outcome: "supervisor_review".into(),
+        })
+    );
+    assert_eq!(read.summary.updated_at, completion.completed_at);
+    // Frozen: no more answers, no second completion.
+    let err = store.save_answers(first.id, 1, "{}", at).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let err = store
+        .complete_screening(first.id, 1, &completion)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+
+    // Signature: a reason is required; signed once.
+    let no_reason = ScreeningSignOff {
+        reason: "  ".into(),
+        ..sign_off.clone()
+    };
+    let err = store
+        .sign_screening(first.id, &no_reason)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert!(!store.sign_screening(missing, &sign_off).await.unwrap());
+    assert!(store.sign_screening(first.id, &sign_off).await.unwrap());
+    let err = store.sign_screening(first.id, &sign_off).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let read = store.screening(first.id).await.unwrap().unwrap();
+    assert_eq!(read.summary.status, ScreeningStatus::Signed);
+    assert_eq!(read.summary.sign_off, Some(sign_off.clone()));
+    assert_eq!(read.decision_json.as_deref(), Some(decision));
+    assert_eq!(read.summary.updated_at, sign_off.signed_at);
+
+    // Lists: by site and status, newest apprehension first (by instant, not text), paginated.
+    // Apprehended (UTC): #1 14:15, #2 16:15, #3 13:15 at Nogales, #4 16:15 (tie with #2).
+    store
+        .create_screening(&new_screening(2, "Tapachula", 10))
+        .await
+        .unwrap();
+    let mut third = new_screening(3, "Nogales", 7);
+    third.apprehended_at = "2026-11-23T14:15:00+01:00".into();
+    store.create_screening(&third).await.unwrap();
+    let mut fourth = new_screening(4, "Tapachula", 16);
+    fourth.apprehended_at = "2026-11-23T16:15:00Z".into();
+    store.create_screening(&fourth).await.unwrap();
+    let ids = |rows: Vec<crate::ScreeningSummary>| -> Vec<String> {
+        rows.into_iter().map(|r| r.child_ref).collect()
+    };
+    let all = ScreeningFilter::default();
+    assert_eq!(store.count_screenings(&all).await.unwrap(), 4);
+    assert_eq!(
+        ids(store.list_screenings(&all, 10, 0).await.unwrap()),
+        ["A-0004", "A-0002", "A-0001", "A-0003"]
+    );
+    assert_eq!(
+        ids(store.list_screenings(&all, 2, 1).await.unwrap()),
+        ["A-0002", "A-0001"]
+    );
+    assert!(store.list_screenings(&all, 10, 4).await.unwrap().is_empty());
+    assert!(
+        store
+            .list_screenings(&all, 10, u64::MAX)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let tapachula = ScreeningFilter {
+        site: Some("Tapachula".into()),
+        status: None,
+    };
+    assert_eq!(store.count_screenings(&tapachula).await.unwrap(), 3);
+    assert_eq!(
+        ids(store.list_screenings(&tapachula, 10, 0).await.unwrap()),
+        ["A-0004", "A-0002", "A-0001"]
+    );
+    let signed = ScreeningFilter {
+        site: None,
+        status: Some(ScreeningStatus::Signed),
+    };
+    assert_eq!(
+        ids(store.list_screenings(&signed, 10, 0).await.unwrap()),
+        ["A-0001"]
+    );
+    let nogales_drafts = ScreeningFilter {
+        site: Some("Nogales".into()),
+        status: Some(ScreeningStatus::Draft),
+    };
+    assert_eq!(store.count_screenings(&nogales_drafts).await.unwrap(), 1);
+    let listed = store.list_screenings(&signed, 1, 0).await.unwrap();
+    assert_eq!(
+        listed[0], read.summary,
+        "a list row is the record's summary"
+    );
+}

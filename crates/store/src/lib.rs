@@ -43,11 +43,29 @@
 //! Migration `0005` (second factor): `accounts.totp_secret` (base32, at least 26 characters, or
 //! NULL) and `accounts.totp_last_step`, the last accepted TOTP step; a step is claimed with one
 //! conditional `UPDATE` so each code opens at most one session.
+//!
+//! Migration `0006` (48-hour screening, [`ScreeningStore`]):
+//!
+//! - `screening_instruments`: an instrument's TOML kept under `(id, version)` unique, so every
+//!   screening can be re-read with the exact questions it was asked. Rows are never updated or
+//!   deleted (triggers).
+//! - `screenings`: `id` the [`ScreeningId`] text (UUID in PostgreSQL); the child reference
+//!   (1–64 characters), site, interview language, interviewer account; the instrument (a
+//!   foreign key to `screening_instruments`); `apprehended_at` (RFC 3339 as given, plus
+//!   `apprehended_at_ms`, which orders the list and starts the 48-hour clock), `started_at`,
+//!   `updated_at`; `status` one of [`ScreeningStatus`]'s words and `revision` (answer saves so
+//!   far); `answers_json` (a JSON object); at completion `completed_at` (+ `_ms`),
+//!   `completed_by`, `outcome` and `decision_json` (stored byte for byte); at signature
+//!   `signed_by`, `signed_at`, `sign_reason` (non-empty). CHECKs tie the columns to the status
+//!   (a draft has no decision, a signed screening has everything). Triggers refuse `DELETE`,
+//!   any change to who, where, when and which instrument, any change after signature, and any
+//!   change to a completed screening but its signature.
 
 mod error;
 #[macro_use]
 mod record;
 mod account;
+mod screening;
 mod store;
 mod timestamp;
 
@@ -62,6 +80,11 @@ pub use lazo_audit;
 pub use record::{
     AlertRecord, LocusCalls, MemberRole, ProfileRecord, RunDetail, RunId, RunKind, RunRecord,
     RunSummary, RunSummaryRow, UnitMember, UnitRecord, UnitRow, Verdict,
+};
+pub use screening::{
+    Completion, CompletionInfo, InstrumentRecord, NewScreening, ScreeningFilter, ScreeningId,
+    ScreeningRecord, ScreeningSignOff, ScreeningStatus, ScreeningStore, ScreeningSummary,
+    validate_completion, validate_sign_off,
 };
 pub use store::{MAX_PAGE, VerificationStore};
 pub use timestamp::{rfc3339_from_unix_ms, unix_ms_from_rfc3339};

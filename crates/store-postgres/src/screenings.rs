@@ -1,0 +1,310 @@
+//! [`ScreeningStore`] on PostgreSQL (migration 0006).
+
+use lazo_store::{
+    Completion, CompletionInfo, InstrumentRecord, MAX_PAGE, NewScreening, ScreeningFilter,
+    ScreeningId, ScreeningRecord, ScreeningSignOff, ScreeningStatus, ScreeningStore,
+    ScreeningSummary, StoreError, unix_ms_from_rfc3339, validate_completion, validate_sign_off,
+};
+use sqlx::postgres::PgRow;
+
+use crate::{PgStore, db, get, word};
+
+const SUMMARY_COLUMNS: &str =
+    "id::text AS id, child_ref, site, language, interviewer, instrument_id,
+     instrument_version, apprehended_at, started_at, updated_at, status, revision, completed_at,
+     completed_by, outcome, signed_by, signed_at, sign_reason";
+
+fn summary_row(row: &PgRow) -> Result<ScreeningSummary, StoreError> {
+    let id: String = get(row, "id")?;
+    let revision: i64 = get(row, "revision")?;
+    let completed_at: Option<String> = get(row, "completed_at")?;
+    let signed_at: Option<String> = get(row, "signed_at")?;
+    Ok(ScreeningSummary {
+        id: id
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("screening id {id:?}")))?,
+        child_ref: get(row, "child_ref")?,
+        site: get(row, "site")?,
+        language: get(row, "language")?,
+        interviewer: get(row, "interviewer")?,
+        instrument_id: get(row, "instrument_id")?,
+        instrument_version: get(row, "instrument_version")?,
+        apprehended_at: get(row, "apprehended_at")?,
+        started_at: get(row, "started_at")?,
+        updated_at: get(row, "updated_at")?,
+        status: word::<ScreeningStatus>(row, "status")?,
+        revision: u64::try_from(revision)
+            .map_err(|_| StoreError::Corrupt(format!("screening {id}: revision {revision}")))?,
+        completion: completed_at
+            .map(|completed_at| {
+                Ok::<_, StoreError>(CompletionInfo {
+                    completed_at,
+                    completed_by: get(row, "completed_by")?,
+                    outcome: get(row, "outcome")?,
+                })
+            })
+            .transpose()?,
+        sign_off: signed_at
+            .map(|signed_at| {
+                Ok::<_, StoreError>(ScreeningSignOff {
+                    signed_by: get(row, "signed_by")?,
+                    signed_at,
+                    reason: get(row, "sign_reason")?,
+                })
+            })
+            .transpose()?,
+    })
+}
+
+impl PgStore {
+    /// Why an update guarded by status (and revision) changed no row: no such screening
+    /// (`None`), or a conflict that names what changed.
+    async fn screening_conflict(
+        &self,
+        id: ScreeningId,
+        expected: &str,
+    ) -> Result<Option<StoreError>, StoreError> {
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT status, revision FROM screenings WHERE id = $1::uuid")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(row.map(|(status, revision)| {
+            StoreError::Conflict(format!(
+                "screening {id} is {status} at revision {revision}; expected {expected}"
+            ))
+        }))
+    }
+}
+
+impl ScreeningStore for PgStore {
+    async fn save_instrument(&self, instrument: &InstrumentRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO screening_instruments (id, version, toml) VALUES ($1, $2, $3)
+             ON CONFLICT (id, version) DO NOTHING",
+        )
+        .bind(&instrument.id)
+        .bind(&instrument.version)
+        .bind(&instrument.toml)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        match self.instrument(&instrument.id, &instrument.version).await? {
+            Some(kept) if kept.toml == instrument.toml => Ok(()),
+            Some(_) => Err(StoreError::Conflict(format!(
+                "instrument {} {} is already kept with other text; give the changed instrument a new version",
+                instrument.id, instrument.version
+            ))),
+            None => Err(StoreError::Backend(
+                "the instrument just saved cannot be read back".into(),
+            )),
+        }
+    }
+
+    async fn instrument(
+        &self,
+        id: &str,
+        version: &str,
+    ) -> Result<Option<InstrumentRecord>, StoreError> {
+        let toml: Option<String> = sqlx::query_scalar(
+            "SELECT toml FROM screening_instruments WHERE id = $1 AND version = $2",
+        )
+        .bind(id)
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(toml.map(|toml| InstrumentRecord {
+            id: id.to_string(),
+            version: version.to_string(),
+            toml,
+        }))
+    }
+
+    async fn create_screening(&self, s: &NewScreening) -> Result<(), StoreError> {
+        s.validate()?;
+        let apprehended_at_ms = unix_ms_from_rfc3339(&s.apprehended_at)?;
+        sqlx::query(
+            "INSERT INTO screenings (id, child_ref, site, language, interviewer, instrument_id,
+                 instrument_version, apprehended_at, apprehended_at_ms, started_at, updated_at,
+                 status, revision, answers_json)
+             VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'draft', 0, '{}')",
+        )
+        .bind(s.id.to_string())
+        .bind(&s.child_ref)
+        .bind(&s.site)
+        .bind(&s.language)
+        .bind(&s.interviewer)
+        .bind(&s.instrument_id)
+        .bind(&s.instrument_version)
+        .bind(&s.apprehended_at)
+        .bind(apprehended_at_ms)
+        .bind(&s.started_at)
+        .bind(&s.started_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn screening(&self, id: ScreeningId) -> Result<Option<ScreeningRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, answers_json::text AS answers_json,
+                 decision_json::text AS decision_json
+             FROM screenings WHERE id = $1::uuid"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(|row| {
+            Ok(ScreeningRecord {
+                summary: summary_row(&row)?,
+                answers_json: get(&row, "answers_json")?,
+                decision_json: get(&row, "decision_json")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn count_screenings(&self, filter: &ScreeningFilter) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM screenings
+             WHERE ($1::text IS NULL OR site = $1) AND ($2::text IS NULL OR status = $2)",
+        )
+        .bind(filter.site.as_deref())
+        .bind(filter.status.map(ScreeningStatus::as_str))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn list_screenings(
+        &self,
+        filter: &ScreeningFilter,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<ScreeningSummary>, StoreError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM screenings
+             WHERE ($1::text IS NULL OR site = $1) AND ($2::text IS NULL OR status = $2)
+             ORDER BY apprehended_at_ms DESC, screening_pk DESC
+             LIMIT $3 OFFSET $4"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(filter.site.as_deref())
+            .bind(filter.status.map(ScreeningStatus::as_str))
+            .bind(i64::from(limit.min(MAX_PAGE)))
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(summary_row).collect()
+    }
+
+    async fn save_answers(
+        &self,
+        id: ScreeningId,
+        revision: u64,
+        answers_json: &str,
+        at: &str,
+    ) -> Result<Option<u64>, StoreError> {
+        unix_ms_from_rfc3339(at)?;
+        let revision = i64::try_from(revision)
+            .map_err(|_| StoreError::Invalid(format!("revision {revision}")))?;
+        let saved: Option<i64> = sqlx::query_scalar(
+            "UPDATE screenings SET answers_json = $1::json, revision = revision + 1,
+                 updated_at = $2
+             WHERE id = $3::uuid AND status = 'draft' AND revision = $4
+             RETURNING revision",
+        )
+        .bind(answers_json)
+        .bind(at)
+        .bind(id.to_string())
+        .bind(revision)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        match saved {
+            Some(new) => Ok(Some(new.max(0) as u64)),
+            None => match self
+                .screening_conflict(id, &format!("a draft at revision {revision}"))
+                .await?
+            {
+                Some(conflict) => Err(conflict),
+                None => Ok(None),
+            },
+        }
+    }
+
+    async fn complete_screening(
+        &self,
+        id: ScreeningId,
+        revision: u64,
+        c: &Completion,
+    ) -> Result<bool, StoreError> {
+        validate_completion(c)?;
+        let completed_at_ms = unix_ms_from_rfc3339(&c.completed_at)?;
+        let revision = i64::try_from(revision)
+            .map_err(|_| StoreError::Invalid(format!("revision {revision}")))?;
+        let done = sqlx::query(
+            "UPDATE screenings SET status = 'completed', answers_json = $1::json,
+                 completed_at = $2, completed_at_ms = $3, completed_by = $4, outcome = $5,
+                 decision_json = $6::json, updated_at = $7
+             WHERE id = $8::uuid AND status = 'draft' AND revision = $9",
+        )
+        .bind(&c.answers_json)
+        .bind(&c.completed_at)
+        .bind(completed_at_ms)
+        .bind(&c.completed_by)
+        .bind(&c.outcome)
+        .bind(&c.decision_json)
+        .bind(&c.completed_at)
+        .bind(id.to_string())
+        .bind(revision)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 1 {
+            return Ok(true);
+        }
+        match self
+            .screening_conflict(id, &format!("a draft at revision {revision}"))
+            .await?
+        {
+            Some(conflict) => Err(conflict),
+            None => Ok(false),
+        }
+    }
+
+    async fn sign_screening(
+        &self,
+        id: ScreeningId,
+        s: &ScreeningSignOff,
+    ) -> Result<bool, StoreError> {
+        validate_sign_off(s)?;
+        let done = sqlx::query(
+            "UPDATE screenings SET status = 'signed', signed_by = $1, signed_at = $2,
+                 sign_reason = $3, updated_at = $4
+             WHERE id = $5::uuid AND status = 'completed'",
+        )
+        .bind(&s.signed_by)
+        .bind(&s.signed_at)
+        .bind(&s.reason)
+        .bind(&s.signed_at)
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 1 {
+            return Ok(true);
+        }
+        match self.screening_conflict(id, "completed").await? {
+            Some(conflict) => Err(conflict),
+            None => Ok(false),
+        }
+    }
+}
