@@ -48,8 +48,21 @@ role_set!(
     AnalystOrSupervisor = [LabAnalyst, Supervisor]
 );
 role_set!(
+    /// Those who sign off verdicts (confirm or override) and work the review queue.
+    SupervisorOnly = [Supervisor]
+);
+role_set!(
     /// The audit log's readers.
     AuditorOnly = [Auditor]
+);
+role_set!(
+    /// Those who interview children for the 48-hour screening (at their own site).
+    Interviewers = [FieldAgent]
+);
+role_set!(
+    /// Those who read screenings: interviewers (their own site) and supervisors (every site,
+    /// and they sign). Not analysts, auditors or admins.
+    ScreeningReaders = [FieldAgent, Supervisor]
 );
 
 /// A marker that a handler was reached through the gate of `R` (documentation in the types).

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::Html;
 
-use crate::auth::User;
+use crate::auth::{RoleSet, User};
 use crate::i18n::{Lang, t};
 
 /// Escapes text for HTML element content and quoted attributes.
@@ -46,10 +46,15 @@ pub fn csrf_field(token: &str) -> String {
 pub fn page(lang: Lang, title: &str, user: Option<&User>, body: &str) -> Html<String> {
     let nav = match user {
         Some(u) => format!(
-            r#"<nav><a href="/">{dash}</a> · {signed} <b>{name}</b> ({role}) · <a href="/totp">{factor}</a> ·
+            r#"<nav><a href="/">{dash}</a>{screenings} · {signed} <b>{name}</b> ({role}) · <a href="/totp">{factor}</a> ·
 <form method="post" action="/sign-out" class="inline">{csrf}<button>{out}</button></form>
 · <a href="?lang=en">English</a> · <a href="?lang=es">Español</a></nav>"#,
             dash = t(lang, "dashboard"),
+            screenings = if u.is(crate::auth::ScreeningReaders::ROLES) {
+                format!(r#" · <a href="/screenings">{}</a>"#, t(lang, "scr_title"))
+            } else {
+                String::new()
+            },
             factor = t(lang, "second_factor"),
             signed = t(lang, "signed_in_as"),
             name = esc(&u.name),

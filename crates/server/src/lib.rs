@@ -22,6 +22,10 @@
 //! - Audit: sign-in, failure, sign-out, password change, every read of a unit report, a unit
 //!   list, a profile and the audit log itself is appended to the hash chain before the data is
 //!   returned (no record, no data).
+//! - Screening ([`screenings`]): field agents interview children section by section on
+//!   tablet-friendly forms (saved as they go), see the 48-hour deadline and complete the
+//!   screening; the findings and outcome come from `lazo-screening`; supervisors sign with a
+//!   reason. Field agents see their own site only. Every read and change is audited.
 
 pub mod auth;
 pub mod clock;
@@ -30,31 +34,42 @@ pub mod i18n;
 pub mod keyfile;
 pub mod password;
 pub mod routes;
+pub mod screenings;
 pub mod totp;
 
 mod api;
 mod html;
 mod pages;
 mod pedigree;
+mod screening_api;
+mod screening_pages;
 mod second_factor;
 
 use std::sync::Arc;
 
 use lazo_store::lazo_audit::{AuditKey, Event};
-use lazo_store::{AccountStore, AuditStore, StoreError, VerificationStore};
+use lazo_store::{AccountStore, AuditStore, ScreeningStore, StoreError, VerificationStore};
 
 pub use auth::{RoleSet, User};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::ApiError;
 pub use routes::{RouteSpec, route_table, router};
+pub use screenings::ScreeningSettings;
 
 /// What the service needs from its database.
 pub trait Backend:
-    VerificationStore + AccountStore + AuditStore + Clone + Send + Sync + 'static
+    VerificationStore + AccountStore + AuditStore + ScreeningStore + Clone + Send + Sync + 'static
 {
 }
 impl<T> Backend for T where
-    T: VerificationStore + AccountStore + AuditStore + Clone + Send + Sync + 'static
+    T: VerificationStore
+        + AccountStore
+        + AuditStore
+        + ScreeningStore
+        + Clone
+        + Send
+        + Sync
+        + 'static
 {
 }
 
@@ -75,6 +90,9 @@ pub struct Config {
     /// enrol; accounts of other roles may enrol by choice. Once enrolled, every sign-in needs a
     /// code.
     pub totp_required: Vec<lazo_store::Role>,
+    /// The screening instrument, rights-sheet contacts and local offset (`None`: screening is
+    /// unavailable, answered 503).
+    pub screening: Option<ScreeningSettings>,
 }
 
 impl Default for Config {
@@ -86,6 +104,8 @@ impl Default for Config {
             lock_ms: 10 * 60 * 1000,
             password: password::Cost::DEFAULT,
             totp_required: Vec::new(),
+            // Lazo's instrument, which a test guarantees is valid.
+            screening: ScreeningSettings::new(lazo_screening::DEFAULT_INSTRUMENT_TOML).ok(),
         }
     }
 }
@@ -100,6 +120,8 @@ pub struct AppState<S> {
     /// A hash of no one's password, verified against when the account does not exist (same
     /// cost as a real failure).
     pub dummy_hash: Arc<str>,
+    /// Screening instruments read from the store, parsed once.
+    pub instruments: Arc<screenings::InstrumentCache>,
 }
 
 impl<S: Backend> AppState<S> {
@@ -113,6 +135,7 @@ impl<S: Backend> AppState<S> {
             clock,
             config: Arc::new(config),
             dummy_hash,
+            instruments: Arc::default(),
         }
     }
 

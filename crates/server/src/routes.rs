@@ -4,13 +4,17 @@
 use axum::Router;
 use axum::http::Method;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodRouter, delete, get, patch, post};
 
-use crate::auth::{Access, AnalystOrSupervisor, Anyone, AuditorOnly, Casework, Gate, RoleSet};
+use crate::auth::{
+    Access, AnalystOrSupervisor, Anyone, AuditorOnly, Casework, Gate, Interviewers, RoleSet,
+    ScreeningReaders, SupervisorOnly,
+};
 use crate::error::ApiError;
-use crate::{AppState, Backend, api, pages, second_factor};
+use crate::{AppState, Backend, api, pages, screening_api, screening_pages, second_factor};
 
-/// One route: method, path (axum syntax, `{id}` a run id, `{unit}` a unit id) and access.
+/// One route: method, path (axum syntax, `{id}` a run id, `{unit}` a unit id, `{screening}` a
+/// screening id) and access.
 #[derive(Clone, Debug)]
 pub struct RouteSpec {
     pub method: Method,
@@ -96,6 +100,92 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
             spec(M::GET, "/audit", Access::of::<AuditorOnly>(), false),
             get(pages::audit::<S>),
         ),
+        // 48-hour screening: field agents interview, supervisors sign.
+        (
+            spec(
+                M::GET,
+                "/screenings",
+                Access::of::<ScreeningReaders>(),
+                false,
+            ),
+            get(screening_pages::list::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/screenings/new",
+                Access::of::<Interviewers>(),
+                false,
+            ),
+            get(screening_pages::new_form::<S>),
+        ),
+        (
+            spec(M::POST, "/screenings", Access::of::<Interviewers>(), true),
+            post(screening_pages::start::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/screenings/{screening}",
+                Access::of::<ScreeningReaders>(),
+                false,
+            ),
+            get(screening_pages::overview::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/screenings/{screening}/interview",
+                Access::of::<Interviewers>(),
+                false,
+            ),
+            get(screening_pages::interview::<S>),
+        ),
+        (
+            spec(
+                M::POST,
+                "/screenings/{screening}/answers",
+                Access::of::<Interviewers>(),
+                true,
+            ),
+            post(screening_pages::save::<S>),
+        ),
+        (
+            spec(
+                M::POST,
+                "/screenings/{screening}/complete",
+                Access::of::<Interviewers>(),
+                true,
+            ),
+            post(screening_pages::complete::<S>),
+        ),
+        (
+            spec(
+                M::POST,
+                "/screenings/{screening}/sign",
+                Access::of::<SupervisorOnly>(),
+                true,
+            ),
+            post(screening_pages::sign::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/screenings/{screening}/record",
+                Access::of::<ScreeningReaders>(),
+                false,
+            ),
+            get(screening_pages::record::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/screenings/{screening}/rights",
+                Access::of::<ScreeningReaders>(),
+                false,
+            ),
+            get(screening_pages::rights::<S>),
+        ),
         // JSON API.
         (
             spec(M::POST, "/api/session", public, false),
@@ -155,6 +245,69 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
         (
             spec(M::GET, "/api/audit", Access::of::<AuditorOnly>(), false),
             get(api::audit::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/api/screening-instrument",
+                Access::of::<ScreeningReaders>(),
+                false,
+            ),
+            get(screening_api::instrument::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/api/screenings",
+                Access::of::<ScreeningReaders>(),
+                false,
+            ),
+            get(screening_api::list::<S>),
+        ),
+        (
+            spec(
+                M::POST,
+                "/api/screenings",
+                Access::of::<Interviewers>(),
+                false,
+            ),
+            post(screening_api::start::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/api/screenings/{screening}",
+                Access::of::<ScreeningReaders>(),
+                false,
+            ),
+            get(screening_api::read::<S>),
+        ),
+        (
+            spec(
+                M::PATCH,
+                "/api/screenings/{screening}/answers",
+                Access::of::<Interviewers>(),
+                false,
+            ),
+            patch(screening_api::answers::<S>),
+        ),
+        (
+            spec(
+                M::POST,
+                "/api/screenings/{screening}/complete",
+                Access::of::<Interviewers>(),
+                false,
+            ),
+            post(screening_api::complete::<S>),
+        ),
+        (
+            spec(
+                M::POST,
+                "/api/screenings/{screening}/sign",
+                Access::of::<SupervisorOnly>(),
+                false,
+            ),
+            post(screening_api::sign::<S>),
         ),
     ]
 }
