@@ -48,6 +48,10 @@ role_set!(
     AnalystOrSupervisor = [LabAnalyst, Supervisor]
 );
 role_set!(
+    /// Those who sign off verdicts (confirm or override) and work the review queue.
+    SupervisorOnly = [Supervisor]
+);
+role_set!(
     /// The audit log's readers.
     AuditorOnly = [Auditor]
 );

@@ -20,6 +20,11 @@
 //! - Audit: sign-in, failure, sign-out, password change, every read of a unit report, a unit
 //!   list, a profile and the audit log itself is appended to the hash chain before the data is
 //!   returned (no record, no data).
+//! - Review: supervisors confirm or override a stored verdict with a written reason
+//!   ([`lazo_store::ReviewStore`]); each sign-off follows the unit's latest one (a repeated
+//!   submission of the same sign-off is answered with the stored one, a stale one is a 409) and
+//!   is audited (`review_saved`) before the answer. The dashboard's charts are SVG drawn on the
+//!   server, with the same numbers in a table.
 
 pub mod auth;
 pub mod clock;
@@ -30,13 +35,15 @@ pub mod password;
 pub mod routes;
 
 mod api;
+mod charts;
 mod html;
 mod pages;
+mod review;
 
 use std::sync::Arc;
 
 use lazo_store::lazo_audit::{AuditKey, Event};
-use lazo_store::{AccountStore, AuditStore, StoreError, VerificationStore};
+use lazo_store::{AccountStore, AuditStore, ReviewStore, StoreError, VerificationStore};
 
 pub use auth::{RoleSet, User};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -45,11 +52,11 @@ pub use routes::{RouteSpec, route_table, router};
 
 /// What the service needs from its database.
 pub trait Backend:
-    VerificationStore + AccountStore + AuditStore + Clone + Send + Sync + 'static
+    VerificationStore + AccountStore + AuditStore + ReviewStore + Clone + Send + Sync + 'static
 {
 }
 impl<T> Backend for T where
-    T: VerificationStore + AccountStore + AuditStore + Clone + Send + Sync + 'static
+    T: VerificationStore + AccountStore + AuditStore + ReviewStore + Clone + Send + Sync + 'static
 {
 }
 

@@ -6,7 +6,9 @@ use axum::http::Method;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{MethodRouter, delete, get, post};
 
-use crate::auth::{Access, AnalystOrSupervisor, Anyone, AuditorOnly, Casework, Gate, RoleSet};
+use crate::auth::{
+    Access, AnalystOrSupervisor, Anyone, AuditorOnly, Casework, Gate, RoleSet, SupervisorOnly,
+};
 use crate::error::ApiError;
 use crate::{AppState, Backend, api, pages};
 
@@ -81,6 +83,28 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
             get(pages::unit::<S>),
         ),
         (
+            spec(
+                M::POST,
+                "/runs/{id}/units/{unit}/review",
+                Access::of::<SupervisorOnly>(),
+                true,
+            ),
+            post(pages::review::<S>),
+        ),
+        (
+            spec(M::GET, "/review", Access::of::<SupervisorOnly>(), false),
+            get(pages::review_queue::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/alerts",
+                Access::of::<AnalystOrSupervisor>(),
+                false,
+            ),
+            get(pages::alerts::<S>),
+        ),
+        (
             spec(M::GET, "/audit", Access::of::<AuditorOnly>(), false),
             get(pages::audit::<S>),
         ),
@@ -131,6 +155,33 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
                 false,
             ),
             get(api::alerts::<S>),
+        ),
+        (
+            spec(
+                M::POST,
+                "/api/runs/{id}/units/{unit}/review",
+                Access::of::<SupervisorOnly>(),
+                false,
+            ),
+            post(api::sign_off::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/api/review-queue",
+                Access::of::<SupervisorOnly>(),
+                false,
+            ),
+            get(api::review_queue::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/api/alerts",
+                Access::of::<AnalystOrSupervisor>(),
+                false,
+            ),
+            get(api::all_alerts::<S>),
         ),
         (
             spec(M::GET, "/api/audit", Access::of::<AuditorOnly>(), false),
