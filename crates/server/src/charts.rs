@@ -105,8 +105,8 @@ pub fn stacked_bars(id: &str, title: &str, dates: &[String], series: &[Series<'_
                 label = esc(s.label),
             );
         }
-        // A date under the first bar, every seventh and the last.
-        if day % 7 == 0 || day + 1 == days {
+        // A date under the last bar and every seventh before it.
+        if (days - 1 - day).is_multiple_of(7) {
             let _ = write!(
                 svg,
                 r#"<text x="{cx:.1}" y="{ty:.1}" text-anchor="middle">{label}</text>"#,
@@ -188,6 +188,14 @@ mod tests {
         assert!(svg.contains(r#"y="70.0" width="18" height="36.0""#));
         assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>"));
         assert!(!svg.contains("style="), "inline styles break the CSP");
+        // Dates under the last day and every seventh before it, never two side by side.
+        let month = stacked_bars("m", "Month", &dates(30), &series);
+        let labels: Vec<&str> = month
+            .split(r#"text-anchor="middle">"#)
+            .skip(1)
+            .map(|t| t.split('<').next().unwrap_or(""))
+            .collect();
+        assert_eq!(labels, ["11-02", "11-09", "11-16", "11-23", "11-30"]);
     }
 
     #[test]

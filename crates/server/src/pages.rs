@@ -769,13 +769,13 @@ fn sign_off_section(lang: Lang, user: &User, run: RunId, view: &api::UnitView) -
             })
             .collect();
         out.push_str(&format!(
-            r#"<form method="post" action="{action}" class="confirm">{hidden_c}
+            r#"<form method="post" action="{action}" class="confirm"><fieldset><legend>{confirm}</legend>{hidden_c}
 <p><label>{reason_opt}<br><textarea name="reason" rows="3" cols="60" maxlength="{max}"></textarea></label></p>
-<p><button>{confirm}: {machine_label}</button></p></form>
-<form method="post" action="{action}" class="override">{hidden_o}
+<p><button>{confirm}: {machine_label}</button></p></fieldset></form>
+<form method="post" action="{action}" class="override"><fieldset><legend>{override_v}</legend>{hidden_o}
 <p><label>{new_verdict} <select name="verdict" required>{options}</select></label></p>
 <p><label>{reason_req}<br><textarea name="reason" rows="3" cols="60" maxlength="{max}" required></textarea></label></p>
-<p><button>{override_v}</button></p></form>"#,
+<p><button>{override_v}</button></p></fieldset></form>"#,
             action = esc(&action),
             hidden_c = hidden(Decision::Confirmed),
             hidden_o = hidden(Decision::Overridden),

@@ -1,5 +1,6 @@
 //! Persistence of verification runs: what a run is as stored ([`RunRecord`] and the rows read
-//! back), the [`VerificationStore`] trait that each database backend implements, and
+//! back), the [`VerificationStore`] trait that each database backend implements (with
+//! [`AccountStore`], [`AuditStore`] and [`ReviewStore`] for the web service), and
 //! [`StoreError`]. Pure: no database driver, no async runtime, no clock.
 //!
 //! Backends: `lazo-store-sqlite` (embedded, the default for the CLI and a single-site web
