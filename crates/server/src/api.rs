@@ -134,6 +134,9 @@ pub(crate) async fn read_audit<S: Backend>(
 pub struct SignInBody {
     name: String,
     password: String,
+    /// The second factor's code, for accounts that have one.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -142,6 +145,7 @@ struct Me<'a> {
     role: lazo_store::Role,
     site: Option<&'a str>,
     must_change_password: bool,
+    must_enroll_totp: bool,
 }
 
 fn me_of(user: &User) -> Me<'_> {
@@ -150,6 +154,7 @@ fn me_of(user: &User) -> Me<'_> {
         role: user.role,
         site: user.site.as_deref(),
         must_change_password: user.must_change_password,
+        must_enroll_totp: user.must_enroll_totp,
     }
 }
 
@@ -159,7 +164,14 @@ pub async fn sign_in<S: Backend>(
     Extension(request_id): Extension<RequestId>,
     Json(body): Json<SignInBody>,
 ) -> Result<Response, ApiError> {
-    let signed = auth::sign_in(&state, &body.name, &body.password, &request_id.0).await?;
+    let signed = auth::sign_in(
+        &state,
+        &body.name,
+        &body.password,
+        body.code.as_deref(),
+        &request_id.0,
+    )
+    .await?;
     let cookie = auth::set_cookie(
         auth::SESSION_COOKIE,
         &signed.token,

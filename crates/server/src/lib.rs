@@ -12,6 +12,8 @@
 //!   only its SHA-256 in the database; 30 minutes idle ends a session; 5 consecutive failures
 //!   lock an account for 10 minutes. Time comes from [`clock::Clock`] in the state, so tests
 //!   move it instead of sleeping.
+//! - Second factor: TOTP ([`totp`]), enforceable per role ([`Config::totp_required`]); a code
+//!   is accepted once, and wrong codes count towards the lock.
 //! - CSRF: every form POST carries the session's token (or, before sign-in, a double-submit
 //!   cookie); JSON endpoints require `Content-Type: application/json`, which a cross-site form
 //!   cannot send.
@@ -33,12 +35,15 @@ pub mod i18n;
 pub mod keyfile;
 pub mod password;
 pub mod routes;
+pub mod totp;
 
 mod api;
 mod charts;
 mod html;
 mod pages;
+mod pedigree;
 mod review;
+mod second_factor;
 
 use std::sync::Arc;
 
@@ -73,6 +78,10 @@ pub struct Config {
     pub lock_ms: i64,
     /// Cost of new password hashes.
     pub password: password::Cost,
+    /// Roles whose accounts must enrol a second factor (TOTP) before they can do anything but
+    /// enrol; accounts of other roles may enrol by choice. Once enrolled, every sign-in needs a
+    /// code.
+    pub totp_required: Vec<lazo_store::Role>,
 }
 
 impl Default for Config {
@@ -83,6 +92,7 @@ impl Default for Config {
             max_failures: 5,
             lock_ms: 10 * 60 * 1000,
             password: password::Cost::DEFAULT,
+            totp_required: Vec::new(),
         }
     }
 }

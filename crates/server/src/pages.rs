@@ -34,10 +34,12 @@ fn sign_in_page(lang: Lang, csrf: &str, failed: bool) -> Html<String> {
             r#"{error}<form method="post" action="/sign-in">{csrf}
 <p><label>{name}<br><input name="name" autocomplete="username" required></label></p>
 <p><label>{password}<br><input name="password" type="password" autocomplete="current-password" required></label></p>
+<p><label>{code}<br><input name="code" inputmode="numeric" autocomplete="one-time-code"></label></p>
 <p><button>{sign_in}</button></p></form>"#,
             csrf = csrf_field(csrf),
             name = t(lang, "name"),
             password = t(lang, "password"),
+            code = t(lang, "totp_code"),
             sign_in = t(lang, "sign_in"),
         ),
     )
@@ -69,6 +71,9 @@ pub struct SignInForm {
     name: String,
     #[serde(default)]
     password: String,
+    /// The second factor's code; empty when the account has none.
+    #[serde(default)]
+    code: String,
     #[serde(default)]
     csrf: String,
 }
@@ -86,7 +91,8 @@ pub async fn sign_in<S: Backend>(
         return Err(ApiError::csrf());
     }
     let lang = lang(&uri, &headers);
-    match auth::sign_in(&state, &form.name, &form.password, &request_id.0).await {
+    let code = Some(form.code.as_str()).filter(|c| !c.trim().is_empty());
+    match auth::sign_in(&state, &form.name, &form.password, code, &request_id.0).await {
         Ok(signed) => {
             let secure = state.config.secure_cookies;
             let to = if signed.user.must_change_password {
@@ -549,6 +555,24 @@ pub async fn run<S: Backend>(
     ))
 }
 
+/// A likelihood ratio for people: four significant digits, in scientific notation outside
+/// 0.001–100 000 (a 20-locus LR has 10–20 digits, most of them noise to the reader).
+pub(crate) fn fmt_lr(lr: Option<f64>) -> String {
+    match lr {
+        None => "–".to_string(),
+        Some(0.0) => "0".to_string(),
+        Some(v) if !v.is_finite() => v.to_string(),
+        Some(v) if (1e-3..1e5).contains(&v.abs()) => {
+            let digits = (3 - v.abs().log10().floor() as i32).max(0) as usize;
+            format!("{v:.digits$}")
+        }
+        Some(v) => {
+            let exponent = v.abs().log10().floor() as i32;
+            format!("{:.3} × 10^{exponent}", v / 10f64.powi(exponent))
+        }
+    }
+}
+
 /// GET /runs/{id}/units/{unit}: verdict, reasons, recommendations, claims with per-locus LRs
 /// (inconsistent loci highlighted), and the members' genotypes; all read from the stored
 /// report. Analysts and supervisors only; audited.
@@ -599,8 +623,26 @@ pub async fn unit<S: Backend>(
         t(lang, "recommendations"),
         &view.unit.recommendations,
     ));
-    body.push_str(&format!("<h2>{}</h2>", t(lang, "claims")));
     let empty = Vec::new();
+    let members: Vec<(String, lazo_store::MemberRole)> = view
+        .unit
+        .members
+        .iter()
+        .map(|m| (m.sample_id.clone(), m.role))
+        .collect();
+    let links: Vec<crate::pedigree::Link> = report["claims"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .map(|c| crate::pedigree::Link {
+            parent: c["parent"].as_str().unwrap_or("").to_string(),
+            child: c["child"].as_str().unwrap_or("").to_string(),
+            status: c["status"].as_str().unwrap_or("").to_string(),
+            log10_lr: c["log10_lr"].as_f64(),
+        })
+        .collect();
+    body.push_str(&crate::pedigree::svg(lang, &members, &links));
+    body.push_str(&format!("<h2>{}</h2>", t(lang, "claims")));
     for claim in report["claims"].as_array().unwrap_or(&empty) {
         let text = |k: &str| esc(claim[k].as_str().unwrap_or(""));
         body.push_str(&format!(
@@ -608,8 +650,10 @@ pub async fn unit<S: Backend>(
             t(lang, "claim"),
             text("parent"),
             text("child"),
-            esc(&claim["lr"].to_string()),
-            esc(&claim["log10_lr"].to_string()),
+            fmt_lr(claim["lr"].as_f64()),
+            claim["log10_lr"]
+                .as_f64()
+                .map_or("–".to_string(), |v| format!("{v:.2}")),
             text("status"),
         ));
         body.push_str(&format!(
@@ -627,7 +671,7 @@ pub async fn unit<S: Backend>(
                     ""
                 },
                 name = esc(locus["locus"].as_str().unwrap_or("")),
-                lr = esc(&locus["lr"].to_string()),
+                lr = fmt_lr(locus["lr"].as_f64()),
                 flag = if inconsistent { "<mark>✗</mark>" } else { "" },
             ));
         }
@@ -998,4 +1042,20 @@ pub async fn alerts<S: Backend>(
     body.push_str("</tbody></table>");
     body.push_str(&page_links(lang, page_no, per_page, alerts.total));
     Ok(page(lang, t(lang, "alerts"), Some(&user), &body))
+}
+
+#[cfg(test)]
+mod lr_format_tests {
+    use super::fmt_lr;
+
+    #[test]
+    fn four_significant_digits() {
+        assert_eq!(fmt_lr(Some(1_552_722.501_133_478_2)), "1.553 × 10^6");
+        assert_eq!(fmt_lr(Some(3.596_803_376)), "3.597");
+        assert_eq!(fmt_lr(Some(0.001)), "0.001000");
+        assert_eq!(fmt_lr(Some(0.000_12)), "1.200 × 10^-4");
+        assert_eq!(fmt_lr(Some(12_345.6)), "12346");
+        assert_eq!(fmt_lr(Some(0.0)), "0");
+        assert_eq!(fmt_lr(None), "–");
+    }
 }

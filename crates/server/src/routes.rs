@@ -10,7 +10,7 @@ use crate::auth::{
     Access, AnalystOrSupervisor, Anyone, AuditorOnly, Casework, Gate, RoleSet, SupervisorOnly,
 };
 use crate::error::ApiError;
-use crate::{AppState, Backend, api, pages};
+use crate::{AppState, Backend, api, pages, second_factor};
 
 /// One route: method, path (axum syntax, `{id}` a run id, `{unit}` a unit id) and access.
 #[derive(Clone, Debug)]
@@ -46,6 +46,10 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
     vec![
         // Pages.
         (
+            spec(M::GET, "/static/lazo.css", public, false),
+            get(crate::html::stylesheet),
+        ),
+        (
             spec(M::GET, "/sign-in", public, false),
             get(pages::sign_in_form::<S>),
         ),
@@ -64,6 +68,14 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
         (
             spec(M::POST, "/password", early::<Anyone>(), true),
             post(pages::change_password::<S>),
+        ),
+        (
+            spec(M::GET, "/totp", early::<Anyone>(), false),
+            get(second_factor::form::<S>),
+        ),
+        (
+            spec(M::POST, "/totp", early::<Anyone>(), true),
+            post(second_factor::submit::<S>),
         ),
         (
             spec(M::GET, "/", Access::of::<Anyone>(), false),
@@ -120,6 +132,14 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
         (
             spec(M::GET, "/api/me", early::<Anyone>(), false),
             get(api::me),
+        ),
+        (
+            spec(M::GET, "/api/totp/new", early::<Anyone>(), false),
+            get(second_factor::api_new::<S>),
+        ),
+        (
+            spec(M::POST, "/api/totp", early::<Anyone>(), false),
+            post(second_factor::api_enrol::<S>),
         ),
         (
             spec(M::GET, "/api/runs", Access::of::<Casework>(), false),

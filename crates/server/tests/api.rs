@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use lazo_server::auth::Access;
 use lazo_server::password::{self, Cost};
-use lazo_server::{AppState, Backend, Config, ManualClock, route_table, router};
+use lazo_server::{AppState, Backend, Clock, Config, ManualClock, route_table, router};
 use lazo_store::lazo_audit::AuditKey;
 use lazo_store::{NewAccount, Role, RunId, conformance};
 use sqlx::{AssertSqlSafe, Connection};
@@ -141,7 +141,9 @@ impl<S: Backend> App<S> {
         let reply = self.api_sign_in(role.as_str(), &password_of(role)).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         let cookie = reply.cookie("lazo_session").unwrap();
-        let me = self.get("/", Some(&cookie)).await;
+        // The password form is open to every signed-in account, even one that must enrol a
+        // second factor first, and carries the session's CSRF token like every form.
+        let me = self.get("/password", Some(&cookie)).await;
         let csrf = me
             .body
             .split(r#"name="csrf" value=""#)
@@ -150,6 +152,38 @@ impl<S: Backend> App<S> {
             .unwrap()
             .to_string();
         (cookie, csrf)
+    }
+
+    /// The same store and clock, served with `roles` required to have a second factor.
+    fn requiring_totp(self, roles: &[Role]) -> App<S> {
+        let config = Config {
+            totp_required: roles.to_vec(),
+            ..(*self.state.config).clone()
+        };
+        let state = AppState::new(
+            self.state.store.clone(),
+            self.state.key.clone(),
+            self.clock.clone(),
+            config,
+        );
+        App {
+            router: router(state.clone()),
+            state,
+            clock: self.clock,
+        }
+    }
+
+    async fn sign_in_with_code(&self, role: Role, code: &str) -> Reply {
+        let body =
+            serde_json::json!({"name": role.as_str(), "password": password_of(role), "code": code})
+                .to_string();
+        self.send(
+            Method::POST,
+            "/api/session",
+            &[],
+            Some(("application/json", body)),
+        )
+        .await
     }
 
     async fn verify_chain(&self) -> Result<u64, String> {
@@ -173,6 +207,134 @@ impl<S: Backend> App<S> {
 }
 
 // ---- scenarios, each run on every backend ----
+
+/// A role that requires a second factor can do nothing but enrol until it has one; enrolment
+/// needs a real code; afterwards every sign-in needs a fresh code (none, a wrong one or a
+/// replayed one fails and counts towards the lock); roles without the requirement are untouched.
+async fn second_factor<S: Backend>(app: App<S>) {
+    let app = app.requiring_totp(&[Role::Supervisor]);
+    let (cookie, csrf) = app.session(Role::Supervisor).await;
+    let blocked = app.get("/api/runs", Some(&cookie)).await;
+    assert_eq!(blocked.status, StatusCode::FORBIDDEN);
+    assert_eq!(blocked.json()["error"]["code"], "totp_enrollment_required");
+    let page = app.get("/", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.headers[header::LOCATION], "/totp");
+    assert_eq!(
+        app.get("/api/me", Some(&cookie)).await.json()["must_enroll_totp"],
+        true
+    );
+    // An analyst is not required to enrol.
+    let (analyst, _) = app.session(Role::LabAnalyst).await;
+    assert_eq!(
+        app.get("/api/runs", Some(&analyst)).await.status,
+        StatusCode::OK
+    );
+
+    // Enrolment: the page offers a key; a wrong code is refused and nothing is stored.
+    let form = app.get("/totp", Some(&cookie)).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let secret = form
+        .body
+        .split(r#"name="secret" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let urlenc = "application/x-www-form-urlencoded";
+    let wrong = app
+        .send(
+            Method::POST,
+            "/totp",
+            &[&cookie],
+            Some((urlenc, format!("csrf={csrf}&secret={secret}&code=000000"))),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(
+        app.state
+            .store
+            .account("supervisor")
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .is_none()
+    );
+    let now = app.clock.now_ms();
+    let code = lazo_server::totp::code_at(&secret, now).unwrap();
+    let no_csrf = app
+        .send(
+            Method::POST,
+            "/totp",
+            &[&cookie],
+            Some((urlenc, format!("secret={secret}&code={code}"))),
+        )
+        .await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+    let enrolled = app
+        .send(
+            Method::POST,
+            "/totp",
+            &[&cookie],
+            Some((urlenc, format!("csrf={csrf}&secret={secret}&code={code}"))),
+        )
+        .await;
+    assert_eq!(enrolled.status, StatusCode::SEE_OTHER, "{}", enrolled.body);
+    assert_eq!(
+        app.get("/api/runs", Some(&cookie)).await.status,
+        StatusCode::OK
+    );
+    assert!(app.actions().await.contains(&"totp_enrolled".to_string()));
+
+    // Sign-ins now need a code: none, wrong, or the enrolment code again all fail.
+    assert_eq!(
+        app.api_sign_in("supervisor", &password_of(Role::Supervisor))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let wrong_code = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    assert_eq!(
+        app.sign_in_with_code(Role::Supervisor, &wrong_code)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.sign_in_with_code(Role::Supervisor, &code).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the code used to enrol cannot be replayed"
+    );
+    app.clock.advance_ms(30_000);
+    let next = lazo_server::totp::code_at(&secret, app.clock.now_ms()).unwrap();
+    let ok = app.sign_in_with_code(Role::Supervisor, &next).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(ok.json()["must_enroll_totp"], false);
+    assert_eq!(
+        app.sign_in_with_code(Role::Supervisor, &next).await.status,
+        StatusCode::UNAUTHORIZED,
+        "a code is accepted once"
+    );
+    // Failures count towards the lock; the success reset the count, one failure since.
+    assert_eq!(
+        app.state
+            .store
+            .account("supervisor")
+            .await
+            .unwrap()
+            .unwrap()
+            .failed_sign_ins,
+        1,
+        "a success resets the count; one failure since"
+    );
+    // Enrolling again is refused.
+    let again = app
+        .get("/api/totp/new", Some(&ok.cookie("lazo_session").unwrap()))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(app.verify_chain().await.is_ok());
+}
 
 async fn sign_in_and_failures<S: Backend>(app: App<S>) {
     let ok = app
@@ -365,6 +527,39 @@ async fn csrf_is_required<S: Backend>(app: App<S>) {
         )
         .await;
     assert_eq!(as_form.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        as_form.json()["error"]["code"],
+        "unsupported_media_type",
+        "{}",
+        as_form.body
+    );
+    // A malformed body gets the same error body as every other error, with its request id.
+    for broken in [
+        "{\"name\": ",
+        "[1, 2]",
+        "{\"name\": 5, \"password\": \"x\"}",
+    ] {
+        let reply = app
+            .send(
+                Method::POST,
+                "/api/session",
+                &[],
+                Some(("application/json", broken.into())),
+            )
+            .await;
+        assert!(reply.status.is_client_error(), "{broken}: {}", reply.status);
+        let error = &reply.json()["error"];
+        assert!(error["code"].is_string(), "{broken}: {}", reply.body);
+        assert!(
+            !error["message"].as_str().unwrap_or("").is_empty(),
+            "{broken}"
+        );
+        assert_eq!(
+            error["request_id"].as_str(),
+            reply.headers["x-request-id"].to_str().ok(),
+            "{broken}"
+        );
+    }
 }
 
 /// Every route × every role, and signed out: 401 signed out, 403 for a role the table does
@@ -381,12 +576,26 @@ async fn route_role_table<S: Backend>(app: App<S>) {
             continue;
         };
         let anonymous = app.send(spec.method.clone(), &path, &[], None).await;
-        assert_eq!(
-            anonymous.status,
-            StatusCode::UNAUTHORIZED,
-            "{} {path} signed out",
-            spec.method
-        );
+        if spec.method == Method::GET && !path.starts_with("/api") {
+            // A person opening a page is sent to sign in.
+            assert_eq!(
+                anonymous.status,
+                StatusCode::SEE_OTHER,
+                "GET {path} signed out"
+            );
+            assert_eq!(
+                anonymous.headers[header::LOCATION],
+                "/sign-in",
+                "GET {path}"
+            );
+        } else {
+            assert_eq!(
+                anonymous.status,
+                StatusCode::UNAUTHORIZED,
+                "{} {path} signed out",
+                spec.method
+            );
+        }
         for role in Role::ALL {
             let (cookie, csrf) = app.session(*role).await;
             // Forms carry the CSRF token; JSON endpoints get an empty object (a valid request
@@ -407,10 +616,17 @@ async fn route_role_table<S: Backend>(app: App<S>) {
                 if spec.method == Method::GET {
                     assert_eq!(reply.status, StatusCode::OK, "{what}");
                 } else {
+                    // Reached the handler: an empty body may be refused as such, but not
+                    // for want of a session or a role.
                     assert!(
                         reply.status.is_success()
                             || reply.status.is_redirection()
-                            || reply.status == StatusCode::BAD_REQUEST,
+                            || matches!(
+                                reply.status,
+                                StatusCode::BAD_REQUEST
+                                    | StatusCode::UNSUPPORTED_MEDIA_TYPE
+                                    | StatusCode::UNPROCESSABLE_ENTITY
+                            ),
                         "{what}"
                     );
                 }
@@ -469,6 +685,18 @@ async fn reads_are_audited_and_shown<S: Backend>(app: App<S>) {
     );
     assert!(page.body.contains("D3S1358"));
     assert!(page.body.contains("Genotipos"));
+    // The choice is remembered: the next page, without `?lang=`, is Spanish too.
+    let lang_cookie = page.cookie("lazo_lang").expect("language cookie");
+    assert_eq!(lang_cookie, "lazo_lang=es");
+    let next = app
+        .send(
+            Method::GET,
+            &format!("/runs/{run_id}"),
+            &[&cookie, &lang_cookie],
+            None,
+        )
+        .await;
+    assert!(next.body.contains("Veredicto"), "{}", next.body);
     for (name, value) in [
         ("x-frame-options", "DENY"),
         ("x-content-type-options", "nosniff"),
@@ -1077,6 +1305,7 @@ macro_rules! on_both {
 }
 
 on_both!(
+    second_factor,
     sign_in_and_failures,
     idle_sessions_end,
     csrf_is_required,

@@ -442,6 +442,56 @@ pub async fn accounts<S: crate::AccountStore>(store: &S) {
     assert!(store.session(&session.token_hash).await.unwrap().is_none());
     assert!(!store.set_disabled("nobody", true).await.unwrap());
 
+    // TOTP: no step can be claimed before enrolment; each step once, in increasing order;
+    // re-enrolling (or clearing) forgets the steps.
+    let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    assert!(
+        store
+            .account("ana")
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .is_none()
+    );
+    assert!(!store.claim_totp_step("ana", 100).await.unwrap());
+    assert!(store.set_totp_secret("ana", Some(secret)).await.unwrap());
+    assert_eq!(
+        store
+            .account("ana")
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .as_deref(),
+        Some(secret)
+    );
+    assert!(store.claim_totp_step("ana", 100).await.unwrap());
+    assert!(
+        !store.claim_totp_step("ana", 100).await.unwrap(),
+        "a replayed step"
+    );
+    assert!(
+        !store.claim_totp_step("ana", 99).await.unwrap(),
+        "an earlier step"
+    );
+    assert!(store.claim_totp_step("ana", 101).await.unwrap());
+    assert!(store.set_totp_secret("ana", Some(secret)).await.unwrap());
+    assert!(store.claim_totp_step("ana", 50).await.unwrap());
+    assert!(store.set_totp_secret("ana", None).await.unwrap());
+    assert!(
+        store
+            .account("ana")
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .is_none()
+    );
+    assert!(!store.claim_totp_step("ana", 200).await.unwrap());
+    assert!(!store.set_totp_secret("nobody", Some(secret)).await.unwrap());
+    assert!(store.set_totp_secret("ana", Some("short")).await.is_err());
+
     // Idle sessions are swept; deleting is idempotent.
     let mut ana = session.clone();
     ana.account = "ana".into();

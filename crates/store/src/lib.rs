@@ -54,6 +54,10 @@
 //!   Append-only: triggers refuse `UPDATE`, and `DELETE` while the unit still exists (so
 //!   deleting a run still cascades). The latest version is the unit's current sign-off;
 //!   earlier ones are its history. A unit without a row here awaits review.
+//!
+//! Migration `0005` (second factor): `accounts.totp_secret` (base32, at least 26 characters, or
+//! NULL) and `accounts.totp_last_step`, the last accepted TOTP step; a step is claimed with one
+//! conditional `UPDATE` so each code opens at most one session.
 
 mod error;
 #[macro_use]
