@@ -391,8 +391,8 @@ fn dashboard_counts(lang: Lang, user: &User, counts: &DashboardCounts) -> String
     );
     out.push_str(&format!(
         r#"<h2>{last}</h2>
-<figure>{verdicts}<figcaption>{verdicts_t}</figcaption></figure>
-<figure>{alerts}<figcaption>{alerts_t}</figcaption></figure>
+<figure class="chart">{verdicts}<figcaption>{verdicts_t}</figcaption></figure>
+<figure class="chart">{alerts}<figcaption>{alerts_t}</figcaption></figure>
 <details><summary>{numbers}</summary><table><thead><tr><th>{date}</th><th>{verified}</th><th>{ns}</th><th>{inc}</th><th>{alerts_h}</th></tr></thead><tbody>"#,
         last = t(lang, "last_30_days"),
         verdicts_t = t(lang, "verdicts_per_day"),
@@ -902,14 +902,15 @@ pub async fn review_queue<S: Backend>(
     } else {
         body.push_str(&format!(
             "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-            t(lang, "run"),
             t(lang, "unit"),
             t(lang, "machine_verdict"),
+            t(lang, "run"),
             t(lang, "alerts"),
         ));
         for item in &queue.items {
+            // Verdict second: the stylesheet colours a verdict row's second cell.
             body.push_str(&format!(
-                r#"<tr class="{v}"><td><a href="/runs/{run}">{at}</a></td><td><a href="{unit_href}">{unit}</a></td><td>{label}</td><td>{alerts}</td></tr>"#,
+                r#"<tr class="{v}"><td><a href="{unit_href}">{unit}</a></td><td>{label}</td><td><a href="/runs/{run}">{at}</a></td><td>{alerts}</td></tr>"#,
                 v = item.verdict,
                 run = item.run_id,
                 at = esc(&item.run_started_at),
