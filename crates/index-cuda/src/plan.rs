@@ -135,7 +135,7 @@ pub(crate) fn choose_tile(bitmaps: u32, tiling: &Tiling, budget: u32) -> Result<
     let invalid = |why: String| Err(CudaError::InvalidParams(why));
     if tiling.block_threads == 0
         || tiling.block_threads > 1024
-        || tiling.block_threads % WORD_BITS != 0
+        || !tiling.block_threads.is_multiple_of(WORD_BITS)
     {
         return invalid(format!(
             "block_threads {} is not a multiple of 32 between 32 and 1024",
