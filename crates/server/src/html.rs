@@ -23,6 +23,24 @@ pub fn esc(text: &str) -> String {
     out
 }
 
+/// Percent-encodes a path segment (a unit id in a link).
+pub fn path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The path of a unit's result page.
+pub fn unit_path(run: lazo_store::RunId, unit_id: &str) -> String {
+    format!("/runs/{run}/units/{}", path_segment(unit_id))
+}
+
 /// The stylesheet, compiled in (one file, served from the same origin as the CSP requires).
 pub const STYLESHEET: &str = include_str!("../static/lazo.css");
 

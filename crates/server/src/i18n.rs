@@ -368,6 +368,89 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Eligible for return",
         "Elegible para el retorno",
     ),
+    // Review, alerts, dashboard.
+    ("review_queue", "Review queue", "Cola de revisión"),
+    (
+        "awaiting_review",
+        "Awaiting review",
+        "Pendientes de revisión",
+    ),
+    (
+        "queue_empty",
+        "Every unit has been signed off.",
+        "Todas las unidades están revisadas.",
+    ),
+    ("sign_off", "Supervisor sign-off", "Revisión del supervisor"),
+    (
+        "sign_off_history",
+        "Sign-off history",
+        "Historial de revisiones",
+    ),
+    (
+        "no_sign_off",
+        "Not signed off yet: awaiting review.",
+        "Aún sin revisar: pendiente de revisión.",
+    ),
+    ("current_sign_off", "Current sign-off", "Revisión vigente"),
+    ("decision", "Decision", "Decisión"),
+    ("confirmed", "Confirmed", "Confirmado"),
+    ("overridden", "Overridden", "Modificado"),
+    (
+        "machine_verdict",
+        "Machine verdict",
+        "Veredicto del sistema",
+    ),
+    ("final_verdict", "Final verdict", "Veredicto final"),
+    ("reason", "Reason", "Motivo"),
+    ("reviewer", "Reviewer", "Revisor"),
+    ("by", "by", "por"),
+    (
+        "confirm_verdict",
+        "Confirm the verdict",
+        "Confirmar el veredicto",
+    ),
+    (
+        "override_verdict",
+        "Override the verdict",
+        "Modificar el veredicto",
+    ),
+    ("new_verdict", "New verdict", "Nuevo veredicto"),
+    ("reason_optional", "Reason (optional)", "Motivo (opcional)"),
+    (
+        "reason_required",
+        "Reason (required)",
+        "Motivo (obligatorio)",
+    ),
+    ("run", "Run", "Corrida"),
+    ("child", "Child", "Menor"),
+    (
+        "adults_now",
+        "Adults with the child now",
+        "Adultos con el menor ahora",
+    ),
+    ("earlier", "Presented before", "Presentado antes"),
+    ("as_sample", "as", "como"),
+    ("in_unit", "in unit", "en la unidad"),
+    ("with_adults", "with", "con"),
+    ("no_adult", "no adult", "ningún adulto"),
+    ("mother", "mother", "madre"),
+    ("father", "father", "padre"),
+    ("shared_loci", "loci shared", "loci compartidos"),
+    ("repeat_child", "Repeat child", "Menor repetido"),
+    ("no_alerts", "No alerts.", "Sin alertas."),
+    ("counts", "Counts", "Totales"),
+    ("reviewed", "Signed off", "Revisadas"),
+    ("last_30_days", "The last 30 days", "Los últimos 30 días"),
+    ("verdicts_per_day", "Verdicts per day", "Veredictos por día"),
+    ("alerts_per_day", "Alerts per day", "Alertas por día"),
+    (
+        "numbers_per_day",
+        "The numbers, day by day",
+        "Las cifras, día por día",
+    ),
+    ("date_utc", "Date (UTC)", "Fecha (UTC)"),
+    ("page", "Page", "Página"),
+    ("of", "of", "de"),
 ];
 
 #[cfg(test)]
@@ -384,6 +467,27 @@ mod tests {
             );
         }
         assert_eq!(t(Lang::Es, "sign_in"), "Iniciar sesión");
+    }
+
+    /// Every `t(lang, "key")` in the pages names a label that exists (a missing one shows "?"),
+    /// and so does every word the pages look up from the store's vocabulary.
+    #[test]
+    fn every_label_used_is_defined() {
+        let defined = |key: &str| MESSAGES.iter().any(|(k, _, _)| *k == key);
+        for source in [include_str!("pages.rs"), include_str!("html.rs")] {
+            for rest in source.split("t(lang, \"").skip(1) {
+                let key = rest.split('"').next().unwrap_or_default();
+                assert!(defined(key), "label {key:?} is used but not defined");
+            }
+        }
+        let words = lazo_store::Verdict::ALL
+            .iter()
+            .map(|v| v.as_str())
+            .chain(lazo_store::Decision::ALL.iter().map(|d| d.as_str()))
+            .chain(["mother", "father"]);
+        for word in words {
+            assert!(defined(word), "{word}");
+        }
     }
 
     #[test]

@@ -26,6 +26,11 @@
 //!   tablet-friendly forms (saved as they go), see the 48-hour deadline and complete the
 //!   screening; the findings and outcome come from `lazo-screening`; supervisors sign with a
 //!   reason. Field agents see their own site only. Every read and change is audited.
+//! - Review: supervisors confirm or override a stored verdict with a written reason
+//!   ([`lazo_store::ReviewStore`]); each sign-off follows the unit's latest one (a repeated
+//!   submission of the same sign-off is answered with the stored one, a stale one is a 409) and
+//!   is audited (`review_saved`) before the answer. The dashboard's charts are SVG drawn on the
+//!   server, with the same numbers in a table.
 
 pub mod auth;
 pub mod clock;
@@ -38,9 +43,11 @@ pub mod screenings;
 pub mod totp;
 
 mod api;
+mod charts;
 mod html;
 mod pages;
 mod pedigree;
+mod review;
 mod screening_api;
 mod screening_pages;
 mod second_factor;
@@ -48,7 +55,9 @@ mod second_factor;
 use std::sync::Arc;
 
 use lazo_store::lazo_audit::{AuditKey, Event};
-use lazo_store::{AccountStore, AuditStore, ScreeningStore, StoreError, VerificationStore};
+use lazo_store::{
+    AccountStore, AuditStore, ReviewStore, ScreeningStore, StoreError, VerificationStore,
+};
 
 pub use auth::{RoleSet, User};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -58,13 +67,22 @@ pub use screenings::ScreeningSettings;
 
 /// What the service needs from its database.
 pub trait Backend:
-    VerificationStore + AccountStore + AuditStore + ScreeningStore + Clone + Send + Sync + 'static
+    VerificationStore
+    + AccountStore
+    + AuditStore
+    + ReviewStore
+    + ScreeningStore
+    + Clone
+    + Send
+    + Sync
+    + 'static
 {
 }
 impl<T> Backend for T where
     T: VerificationStore
         + AccountStore
         + AuditStore
+        + ReviewStore
         + ScreeningStore
         + Clone
         + Send

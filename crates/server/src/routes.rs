@@ -97,6 +97,28 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
             get(pages::unit::<S>),
         ),
         (
+            spec(
+                M::POST,
+                "/runs/{id}/units/{unit}/review",
+                Access::of::<SupervisorOnly>(),
+                true,
+            ),
+            post(pages::review::<S>),
+        ),
+        (
+            spec(M::GET, "/review", Access::of::<SupervisorOnly>(), false),
+            get(pages::review_queue::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/alerts",
+                Access::of::<AnalystOrSupervisor>(),
+                false,
+            ),
+            get(pages::alerts::<S>),
+        ),
+        (
             spec(M::GET, "/audit", Access::of::<AuditorOnly>(), false),
             get(pages::audit::<S>),
         ),
@@ -241,6 +263,33 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
                 false,
             ),
             get(api::alerts::<S>),
+        ),
+        (
+            spec(
+                M::POST,
+                "/api/runs/{id}/units/{unit}/review",
+                Access::of::<SupervisorOnly>(),
+                false,
+            ),
+            post(api::sign_off::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/api/review-queue",
+                Access::of::<SupervisorOnly>(),
+                false,
+            ),
+            get(api::review_queue::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/api/alerts",
+                Access::of::<AnalystOrSupervisor>(),
+                false,
+            ),
+            get(api::all_alerts::<S>),
         ),
         (
             spec(M::GET, "/api/audit", Access::of::<AuditorOnly>(), false),

@@ -1,4 +1,5 @@
-//! The embedded SQLite backend of [`lazo_store::VerificationStore`]: one file,
+//! The embedded SQLite backend of [`lazo_store::VerificationStore`] (and of the account, audit
+//! and review traits): one file,
 //! `DATA_DIR/lazo.sqlite`, created on first use, schema from the embedded migrations in
 //! `migrations/`.
 //!
@@ -21,6 +22,7 @@
 //! do not provide.
 
 mod accounts;
+mod reviews;
 mod screenings;
 
 use std::collections::HashMap;
