@@ -60,7 +60,7 @@ fn hours_minutes(d: time::Duration) -> String {
 
 /// A stored instant for people: `2026-11-23 08:15 (UTC-06:00)`.
 fn when(text: &str) -> String {
-    s::instant(text).map_or_else(|_| text.to_string(), |t| when_at(t))
+    s::instant(text).map_or_else(|_| text.to_string(), when_at)
 }
 
 fn when_at(t: time::OffsetDateTime) -> String {

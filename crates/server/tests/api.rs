@@ -14,7 +14,7 @@ use lazo_server::auth::Access;
 use lazo_server::password::{self, Cost};
 use lazo_server::{AppState, Backend, Clock, Config, ManualClock, route_table, router};
 use lazo_store::lazo_audit::AuditKey;
-use lazo_store::{NewAccount, Role, RunId, conformance};
+use lazo_store::{NewAccount, Role, RunId, ScreeningId, conformance};
 use sqlx::{AssertSqlSafe, Connection};
 use tower::ServiceExt;
 
@@ -64,11 +64,13 @@ impl<S: Backend> App<S> {
         let config = Config {
             secure_cookies: false,
             password: Cost::TEST,
+            screening: Some(screening_settings()),
             ..Config::default()
         };
         let key = AuditKey::new(vec![42u8; 32]).unwrap();
         let state = AppState::new(store, key, clock.clone(), config);
         state.store.save_run(&run()).await.unwrap();
+        screening_fixture(&state).await;
         for role in Role::ALL {
             state
                 .store
@@ -571,7 +573,11 @@ async fn route_role_table<S: Backend>(app: App<S>) {
         let path = spec
             .path
             .replace("{id}", &run_id)
-            .replace("{unit}", "U0001");
+            .replace("{unit}", "U0001")
+            .replace(
+                "{screening}",
+                &ScreeningId::from_u128(SCREENING).to_string(),
+            );
         let Access::Roles { roles, .. } = spec.access else {
             continue;
         };
@@ -1226,6 +1232,1022 @@ async fn dashboard_shows_counts_and_charts<S: Backend>(app: App<S>) {
     assert!(!html.contains("<svg"), "no casework numbers for auditors");
 }
 
+// ---- 48-hour screening ----
+
+/// The completed screening every app starts with (Tapachula, in English), for the route walk.
+const SCREENING: u128 = 0x5c4ee;
+
+/// The site's contacts for the rights sheet, and the local offset the start form proposes.
+fn screening_settings() -> lazo_server::ScreeningSettings {
+    let mut settings =
+        lazo_server::ScreeningSettings::new(lazo_screening::DEFAULT_INSTRUMENT_TOML).unwrap();
+    settings.rights_contacts = [
+        (
+            "local_help_contact",
+            "Oficina de protección infantil, Tapachula (teléfono en el albergue)",
+        ),
+        (
+            "legal_services_contact",
+            "Servicios legales gratuitos para menores",
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    settings.utc_offset_minutes = Some(-360);
+    settings
+}
+
+fn screening_instrument() -> lazo_screening::Instrument {
+    lazo_screening::default_instrument().unwrap()
+}
+
+/// A 15-year-old with nothing of concern, as form values by question.
+fn clear_form_values() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("q_needs_care", "no"),
+        ("q_language_ok", "yes"),
+        ("q_date_of_birth", "2011-05-01"),
+        ("q_stated_age", "15"),
+        ("q_age_document", "birth_certificate"),
+        ("q_journey_arranged_by", "parent_or_relative"),
+        ("q_journey_paid_by", "family"),
+        ("q_destination_person", "parent"),
+        ("q_destination_contact", "yes"),
+        ("q_told_what_to_say", "no"),
+        ("q_offer", "no"),
+        ("q_deceived", "no"),
+        ("q_owes_money", "no"),
+        ("q_must_work_to_pay", "no"),
+        ("q_debt_threat", "no"),
+        ("q_documents_kept", "no"),
+        ("q_not_free_to_leave", "no"),
+        ("q_contact_blocked", "no"),
+        ("q_watched_now", "no"),
+        ("q_hurt", "no"),
+        ("q_threatened", "no"),
+        ("q_worked", "no"),
+        ("q_forced_work", "no"),
+        ("q_sex_exchange", "no"),
+        ("q_sexual_images", "no"),
+        ("q_forced_crime", "no"),
+        ("q_forced_partner", "no"),
+        ("q_afraid_to_return", "no"),
+        ("q_harm_if_returned", "no"),
+        ("q_protected_at_home", "yes"),
+        ("q_wants_to_return", "yes"),
+        ("q_family_contact", "yes"),
+        ("q_family_knows", "yes"),
+        ("q_safe_caregiver", "yes"),
+        ("q_explains_choice", "yes"),
+        ("q_interviewer_signs", "no"),
+        ("q_interpreter", "not_needed"),
+    ]
+}
+
+/// Stores the completed fixture screening, decided by the engine like any other.
+async fn screening_fixture<S: Backend>(state: &AppState<S>) {
+    let instrument = screening_instrument();
+    state
+        .store
+        .save_instrument(&lazo_store::InstrumentRecord {
+            id: instrument.id().into(),
+            version: instrument.version().into(),
+            toml: lazo_screening::DEFAULT_INSTRUMENT_TOML.into(),
+        })
+        .await
+        .unwrap();
+    let id = ScreeningId::from_u128(SCREENING);
+    state
+        .store
+        .create_screening(&lazo_store::NewScreening {
+            id,
+            child_ref: "FIXTURE-1".into(),
+            site: "Tapachula".into(),
+            language: "en".into(),
+            interviewer: "field_agent".into(),
+            instrument_id: instrument.id().into(),
+            instrument_version: instrument.version().into(),
+            apprehended_at: "2026-11-17T08:00:00-06:00".into(),
+            started_at: "2026-11-17T15:00:00.000Z".into(),
+        })
+        .await
+        .unwrap();
+    let answers: lazo_screening::Answers = clear_form_values()
+        .into_iter()
+        .map(|(q, v)| (q.to_string(), instrument.parse_answer(q, v).unwrap()))
+        .collect();
+    let completed_at = "2026-11-18T04:30:00-06:00";
+    let rfc = &time::format_description::well_known::Rfc3339;
+    let screening = lazo_screening::Screening::complete(
+        &instrument,
+        lazo_screening::Interview {
+            site: "Tapachula".into(),
+            language: "en".into(),
+            apprehended_at: time::OffsetDateTime::parse("2026-11-17T08:00:00-06:00", rfc).unwrap(),
+            completed_at: time::OffsetDateTime::parse(completed_at, rfc).unwrap(),
+            answers: answers.clone(),
+        },
+    )
+    .unwrap();
+    let answers_json = serde_json::to_string(&answers).unwrap();
+    state
+        .store
+        .save_answers(id, 0, &answers_json, "2026-11-17T16:00:00.000Z")
+        .await
+        .unwrap();
+    state
+        .store
+        .complete_screening(
+            id,
+            1,
+            &lazo_store::Completion {
+                completed_at: completed_at.into(),
+                completed_by: "field_agent".into(),
+                answers_json,
+                decision_json: serde_json::to_string(screening.decision()).unwrap(),
+                outcome: "eligible_for_return".into(),
+            },
+        )
+        .await
+        .unwrap();
+}
+
+impl<S: Backend> App<S> {
+    /// Signs in as a new account `name` of `role` at `site`.
+    async fn session_as(&self, name: &str, role: Role, site: Option<&str>) -> (String, String) {
+        self.state
+            .store
+            .create_account(&NewAccount {
+                name: name.into(),
+                role,
+                site: site.map(str::to_string),
+                password_hash: password::hash("a-long-enough-password", Cost::TEST).unwrap(),
+                must_change_password: false,
+                created_at: "2026-11-23T08:00:00Z".into(),
+            })
+            .await
+            .unwrap();
+        let reply = self.api_sign_in(name, "a-long-enough-password").await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let cookie = reply.cookie("lazo_session").unwrap();
+        let page = self.get("/password", Some(&cookie)).await;
+        let csrf = page
+            .body
+            .split(r#"name="csrf" value=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_string();
+        (cookie, csrf)
+    }
+
+    async fn patch_json(&self, path: &str, cookie: &str, body: serde_json::Value) -> Reply {
+        self.send(
+            Method::PATCH,
+            path,
+            &[cookie],
+            Some(("application/json", body.to_string())),
+        )
+        .await
+    }
+
+    /// The audit records appended since `before`: (action, target).
+    async fn audited_since(&self, before: usize) -> Vec<(String, String)> {
+        self.state
+            .store
+            .audit_records(0, 100_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .skip(before)
+            .map(|r| (r.event.action, r.event.target))
+            .collect()
+    }
+
+    async fn audit_len(&self) -> usize {
+        self.state.store.count_audit().await.unwrap() as usize
+    }
+}
+
+fn location(reply: &Reply) -> String {
+    reply.headers[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// An interviewer starts a screening in Spanish, answers it section by section on the forms
+/// (a wrong value is refused, the rest of its section kept), completes it and sees the
+/// engine's findings; a supervisor sees it in the list with its deadline state, signs it with
+/// a reason, and the API shows it signed. Every step is audited.
+async fn screening_in_spanish_signed_by_a_supervisor<S: Backend>(app: App<S>) {
+    let (agent, csrf) = app.session(Role::FieldAgent).await;
+    let before = app.audit_len().await;
+    let form_page = app.get("/screenings/new?lang=es", Some(&agent)).await;
+    assert_eq!(form_page.status, StatusCode::OK);
+    assert!(
+        form_page.body.contains("Referencia del niño"),
+        "{}",
+        form_page.body
+    );
+    // The configured local offset is proposed.
+    assert!(
+        form_page
+            .body
+            .contains(r#"<option value="-06:00" selected>"#)
+    );
+
+    let started = app
+        .post_form(
+            "/screenings",
+            &agent,
+            form(&[
+                ("csrf", &csrf),
+                ("child_ref", "A-2026-0042"),
+                ("language", "es"),
+                ("apprehended_date", "2026-11-17"),
+                ("apprehended_time", "20:30"),
+                ("utc_offset", "-06:00"),
+            ]),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let interview = location(&started);
+    let id = interview
+        .strip_prefix("/screenings/")
+        .and_then(|rest| rest.strip_suffix("/interview"))
+        .unwrap()
+        .to_string();
+    let target = format!("screening:{id}");
+    assert_eq!(
+        app.audited_since(before).await,
+        [("screening_started".to_string(), target.clone())]
+    );
+
+    // The first section, in Spanish: the child's questions in the interview language, the
+    // deadline on top.
+    let first = app.get(&format!("{interview}?lang=es"), Some(&agent)).await;
+    assert_eq!(first.status, StatusCode::OK);
+    for needle in [
+        "Plazo de 48 horas",
+        "a tiempo",
+        "A-2026-0042",
+        "¿Me entiendes bien en este idioma?",
+        "obligatoria",
+        r#"value="unsure""#,
+        "No está seguro(a)",
+    ] {
+        assert!(first.body.contains(needle), "{needle} in {}", first.body);
+    }
+
+    // Answers: a 15-year-old afraid to go back because of a gang.
+    let instrument = screening_instrument();
+    let mut values: std::collections::BTreeMap<&str, &str> =
+        clear_form_values().into_iter().collect();
+    values.insert("q_afraid_to_return", "yes");
+    values.insert("q_feared_who", "gang_or_armed_group");
+    values.insert(
+        "q_fear_reasons",
+        "La mara dijo que me iba a matar si no trabajaba para ellos.",
+    );
+    for section in instrument.sections() {
+        let mut pairs: Vec<(String, String)> = vec![
+            ("csrf".into(), csrf.clone()),
+            ("section".into(), section.id.clone()),
+            ("go".into(), "next".into()),
+        ];
+        for q in &section.questions {
+            if let Some(v) = values.get(q.id.as_str()) {
+                pairs.push((format!("a.{}", q.id), (*v).to_string()));
+            }
+        }
+        if section.id == "about" {
+            // A stated age out of range is refused; the date of birth beside it is kept.
+            let mut wrong = pairs.clone();
+            for pair in &mut wrong {
+                if pair.0 == "a.q_stated_age" {
+                    pair.1 = "99".into();
+                }
+            }
+            let borrowed: Vec<(&str, &str)> = wrong
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let refused = app
+                .post_form(
+                    &format!("/screenings/{id}/answers?lang=es"),
+                    &agent,
+                    form(&borrowed),
+                )
+                .await;
+            assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+            assert!(refused.body.contains("outside 0..=21"), "{}", refused.body);
+            assert!(refused.body.contains(r#"value="99""#), "typed value kept");
+            let stored = app
+                .state
+                .store
+                .screening(id.parse().unwrap())
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(stored.answers_json.contains("q_date_of_birth"));
+            assert!(!stored.answers_json.contains("q_stated_age"));
+        }
+        let borrowed: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let saved = app
+            .post_form(
+                &format!("/screenings/{id}/answers"),
+                &agent,
+                form(&borrowed),
+            )
+            .await;
+        assert_eq!(
+            saved.status,
+            StatusCode::SEE_OTHER,
+            "{}: {}",
+            section.id,
+            saved.body
+        );
+    }
+    // After the last section: the overview, with nothing required left open.
+    let overview = app
+        .get(&format!("/screenings/{id}?lang=es"), Some(&agent))
+        .await;
+    assert_eq!(overview.status, StatusCode::OK);
+    assert!(overview.body.contains("En curso"), "{}", overview.body);
+    assert!(
+        !overview
+            .body
+            .contains("Preguntas obligatorias sin respuesta")
+    );
+    assert!(
+        overview
+            .body
+            .contains(&format!(r#"action="/screenings/{id}/complete""#))
+    );
+
+    // Completing needs the confirmation; then the engine's record is shown.
+    let unconfirmed = app
+        .post_form(
+            &format!("/screenings/{id}/complete"),
+            &agent,
+            form(&[("csrf", &csrf)]),
+        )
+        .await;
+    assert_eq!(unconfirmed.status, StatusCode::BAD_REQUEST);
+    let completed = app
+        .post_form(
+            &format!("/screenings/{id}/complete"),
+            &agent,
+            form(&[("csrf", &csrf), ("confirm", "yes")]),
+        )
+        .await;
+    assert_eq!(
+        completed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        completed.body
+    );
+    let done = app
+        .get(&format!("/screenings/{id}?lang=es"), Some(&agent))
+        .await;
+    for needle in [
+        "Terminada, pendiente de firma",
+        "terminada dentro de las 48 horas",
+        "Registro de la entrevista / Screening record",
+        "Remitir a una entrevista de protección (miedo creíble) / Refer for a protection (credible-fear) interview",
+        "Sí / Yes",
+        "La mara dijo que me iba a matar",
+    ] {
+        assert!(done.body.contains(needle), "{needle} in {}", done.body);
+    }
+    // Locked: no more answers, no second completion; the interviewer cannot sign.
+    let late = app
+        .post_form(
+            &format!("/screenings/{id}/answers"),
+            &agent,
+            form(&[
+                ("csrf", &csrf),
+                ("section", "start"),
+                ("a.q_needs_care", "yes"),
+            ]),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    let again = app
+        .post_form(
+            &format!("/screenings/{id}/complete"),
+            &agent,
+            form(&[("csrf", &csrf), ("confirm", "yes")]),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let not_theirs = app
+        .post_form(
+            &format!("/screenings/{id}/sign"),
+            &agent,
+            form(&[("csrf", &csrf), ("reason", "mine")]),
+        )
+        .await;
+    assert_eq!(not_theirs.status, StatusCode::FORBIDDEN);
+
+    // The supervisor: the list of completed screenings with their deadline state.
+    let (supervisor, sup_csrf) = app.session(Role::Supervisor).await;
+    let list = app
+        .get("/screenings?status=completed", Some(&supervisor))
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("A-2026-0042"), "{}", list.body);
+    assert!(
+        list.body.contains("completed within 48 hours"),
+        "{}",
+        list.body
+    );
+    let page = app
+        .get(&format!("/screenings/{id}"), Some(&supervisor))
+        .await;
+    assert!(
+        page.body
+            .contains(&format!(r#"action="/screenings/{id}/sign""#))
+    );
+    let no_reason = app
+        .post_form(
+            &format!("/screenings/{id}/sign"),
+            &supervisor,
+            form(&[("csrf", &sup_csrf), ("reason", "  ")]),
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    assert!(
+        no_reason.body.contains("needs a reason"),
+        "{}",
+        no_reason.body
+    );
+    let reason = "Read the interview with the agent: protection interview requested today.";
+    let signed = app
+        .post_form(
+            &format!("/screenings/{id}/sign"),
+            &supervisor,
+            form(&[("csrf", &sup_csrf), ("reason", reason)]),
+        )
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+    let twice = app
+        .post_form(
+            &format!("/screenings/{id}/sign"),
+            &supervisor,
+            form(&[("csrf", &sup_csrf), ("reason", reason)]),
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+    let shown = app
+        .get(&format!("/screenings/{id}"), Some(&supervisor))
+        .await;
+    assert!(
+        shown.body.contains("Signed by: <b>supervisor</b>"),
+        "{}",
+        shown.body
+    );
+    assert!(shown.body.contains(reason));
+
+    let api = app
+        .get(&format!("/api/screenings/{id}"), Some(&supervisor))
+        .await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    let json = api.json();
+    assert_eq!(json["screening"]["status"], "signed");
+    assert_eq!(json["screening"]["language"], "es");
+    assert_eq!(json["screening"]["sign_off"]["reason"], reason);
+    assert_eq!(
+        json["decision"]["outcome"]["outcome"],
+        "protection_interview"
+    );
+    assert_eq!(json["decision"]["credible_fear"]["finding"], "yes");
+    assert_eq!(json["deadline"]["state"], "completed_on_time");
+    assert_eq!(
+        json["answers"]["q_feared_who"]["choice"],
+        "gang_or_armed_group"
+    );
+
+    let actions: Vec<String> = app
+        .audited_since(before)
+        .await
+        .into_iter()
+        .filter(|(_, t)| *t == target)
+        .map(|(a, _)| a)
+        .collect();
+    for action in [
+        "screening_started",
+        "screening_answers_saved",
+        "screening_completed",
+        "screening_signed",
+        "read_screening",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} not audited: {actions:?}"
+        );
+    }
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "screening_answers_saved")
+            .count(),
+        instrument.sections().len() + 1,
+        "one save per section, and the half-refused one"
+    );
+    app.verify_chain().await.unwrap();
+}
+
+/// The JSON API: start, answers (all or nothing, by revision), the required-when questions
+/// the answers call for, the clock (on time, escalated at 36 h, overdue at 48 h, completed
+/// late), complete, sign; another site's field agent gets 404 and roles without screening get
+/// 403; errors have the project's body.
+async fn screening_api_clock_and_access<S: Backend>(app: App<S>) {
+    let (agent, _) = app.session(Role::FieldAgent).await;
+    // Apprehended 35 hours ago.
+    let apprehended = lazo_store::rfc3339_from_unix_ms(T0 - 35 * 3_600_000);
+    let bad = [
+        serde_json::json!({"child_ref": "B-1", "language": "fr", "apprehended_at": apprehended}),
+        serde_json::json!({"child_ref": "", "language": "en", "apprehended_at": apprehended}),
+        serde_json::json!({"child_ref": "B-1", "language": "en", "apprehended_at": "2026-11-18 08:00"}),
+        serde_json::json!({"child_ref": "B-1", "language": "en",
+            "apprehended_at": lazo_store::rfc3339_from_unix_ms(T0 + 3_600_000)}),
+    ];
+    for body in bad {
+        let reply = app.post_json("/api/screenings", &agent, body.clone()).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{body}: {}",
+            reply.body
+        );
+        assert_eq!(reply.json()["error"]["code"], "bad_request", "{body}");
+        assert!(reply.json()["error"]["request_id"].is_string());
+    }
+    let started = app
+        .post_json(
+            "/api/screenings",
+            &agent,
+            serde_json::json!({"child_ref": "B-1", "language": "en", "apprehended_at": apprehended}),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
+    let id = started.json()["screening"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(started.json()["screening"]["site"], "Tapachula");
+    assert_eq!(started.json()["screening"]["interviewer"], "field_agent");
+    assert_eq!(started.json()["deadline"]["state"], "on_time");
+    assert_eq!(started.json()["deadline"]["remaining_seconds"], 13 * 3600);
+    let path = format!("/api/screenings/{id}");
+
+    // All or nothing: one bad answer refuses the body, every problem named.
+    let refused = app
+        .patch_json(
+            &format!("{path}/answers"),
+            &agent,
+            serde_json::json!({"answers": {
+                "q_stated_age": {"number": 99},
+                "q_nope": {"yes_no": "yes"},
+                "q_hurt": {"yes_no": "no"},
+                "q_age_document": {"choice": "passport"},
+            }}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let message = refused.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(refused.json()["error"]["code"], "invalid_answers");
+    for needle in ["q_stated_age", "q_nope", "passport"] {
+        assert!(message.contains(needle), "{needle} in {message}");
+    }
+    assert_eq!(
+        app.get(&path, Some(&agent)).await.json()["answers"],
+        serde_json::json!({})
+    );
+    let saved = app
+        .patch_json(
+            &format!("{path}/answers"),
+            &agent,
+            serde_json::json!({"answers": {
+                "q_worked": {"yes_no": "yes"},
+                "q_threatened": {"yes_no": "no"},
+                "q_hurt": "declined",
+            }, "revision": 0}),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(saved.json()["revision"], 1);
+    let stale = app
+        .patch_json(
+            &format!("{path}/answers"),
+            &agent,
+            serde_json::json!({"answers": {"q_hurt": null}, "revision": 0}),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert_eq!(stale.json()["error"]["code"], "conflict");
+    let read = app.get(&path, Some(&agent)).await.json();
+    assert_eq!(read["answers"]["q_hurt"], "declined");
+    // Having worked for someone calls for the questions about pay and harm; not knowing
+    // whether an offer was made keeps "who made it" required; no threat, no "who threatened".
+    let missing = read["missing_required"].as_array().unwrap();
+    for q in [
+        "q_paid_as_promised",
+        "q_work_harmful",
+        "q_offer_from_stranger",
+        "q_needs_care",
+    ] {
+        assert!(missing.iter().any(|m| m == q), "{q} in {missing:?}");
+    }
+    assert!(
+        !missing.iter().any(|m| m == "q_threat_by"),
+        "not called for"
+    );
+
+    // The clock: escalated from 36 hours, overdue from 48 (signing in again after each jump:
+    // sessions end after 30 idle minutes).
+    let shared = &app;
+    let state_now = |cookie: String| async move {
+        let list = shared
+            .get("/api/screenings?status=draft", Some(&cookie))
+            .await
+            .json();
+        assert_eq!(list["total"], 1, "{list}");
+        list["screenings"][0]["deadline"]["state"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(state_now(agent.clone()).await, "on_time");
+    app.clock.advance_ms(3_600_000);
+    let (agent, _) = app.session(Role::FieldAgent).await;
+    assert_eq!(state_now(agent.clone()).await, "escalated");
+    let page = app.get(&format!("/screenings/{id}"), Some(&agent)).await;
+    assert!(
+        page.body.contains("ESCALATED to a supervisor"),
+        "{}",
+        page.body
+    );
+    app.clock.advance_ms(12 * 3_600_000);
+    let (agent, _) = app.session(Role::FieldAgent).await;
+    assert_eq!(state_now(agent.clone()).await, "overdue");
+    let (supervisor, _) = app.session(Role::Supervisor).await;
+    let list = app.get("/screenings", Some(&supervisor)).await;
+    assert!(list.body.contains("OVERDUE"), "{}", list.body);
+
+    // Another site's field agent: not found, for reading, answering and completing; the
+    // attempt is audited. Their list is empty.
+    let (other, other_csrf) = app
+        .session_as("agente_nogales", Role::FieldAgent, Some("Nogales"))
+        .await;
+    let before = app.audit_len().await;
+    for reply in [
+        app.get(&path, Some(&other)).await,
+        app.get(&format!("/screenings/{id}"), Some(&other)).await,
+        app.get(&format!("/screenings/{id}/interview"), Some(&other))
+            .await,
+        app.get(&format!("/screenings/{id}/rights"), Some(&other))
+            .await,
+        app.patch_json(
+            &format!("{path}/answers"),
+            &other,
+            serde_json::json!({"answers": {"q_hurt": {"yes_no": "yes"}}}),
+        )
+        .await,
+        app.post_json(
+            &format!("{path}/complete"),
+            &other,
+            serde_json::json!({"confirm": true}),
+        )
+        .await,
+        app.post_form(
+            &format!("/screenings/{id}/answers"),
+            &other,
+            form(&[
+                ("csrf", &other_csrf),
+                ("section", "start"),
+                ("a.q_needs_care", "yes"),
+            ]),
+        )
+        .await,
+    ] {
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+        assert!(!reply.body.contains("B-1"), "{}", reply.body);
+    }
+    let denied = app.audited_since(before).await;
+    assert_eq!(denied.len(), 7, "{denied:?}");
+    assert!(
+        denied
+            .iter()
+            .all(|(a, t)| a == "access_denied" && *t == format!("screening:{id}"))
+    );
+    let theirs = app.get("/api/screenings", Some(&other)).await.json();
+    assert_eq!(theirs["total"], 0);
+    let read = app.get(&path, Some(&agent)).await.json();
+    assert_eq!(
+        read["answers"]["q_hurt"], "declined",
+        "unchanged by the other site"
+    );
+    // Roles that do not screen: 403.
+    for role in [Role::LabAnalyst, Role::Auditor, Role::Admin] {
+        let (cookie, _) = app.session(role).await;
+        for p in [path.clone(), "/api/screenings".to_string()] {
+            let reply = app.get(&p, Some(&cookie)).await;
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{role} {p}");
+            assert_eq!(reply.json()["error"]["code"], "forbidden");
+        }
+        assert_eq!(
+            app.get(&format!("/screenings/{id}"), Some(&cookie))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+    }
+
+    // Completing needs the confirmation; past 48 hours it is completed late, and with so much
+    // unanswered the engine leaves every finding open.
+    let unconfirmed = app
+        .post_json(
+            &format!("{path}/complete"),
+            &agent,
+            serde_json::json!({"confirm": false}),
+        )
+        .await;
+    assert_eq!(unconfirmed.status, StatusCode::BAD_REQUEST);
+    let done = app
+        .post_json(
+            &format!("{path}/complete"),
+            &agent,
+            serde_json::json!({"confirm": true}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let json = done.json();
+    assert_eq!(json["screening"]["status"], "completed");
+    assert_eq!(json["deadline"]["state"], "completed_late");
+    assert_eq!(json["decision"]["outcome"]["outcome"], "supervisor_review");
+    assert_eq!(
+        json["screening"]["completion"]["outcome"],
+        "supervisor_review"
+    );
+    let victim = &json["decision"]["trafficking_victim"];
+    assert_eq!(victim["finding"], "needs_follow_up");
+    assert!(
+        victim["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["question"] == "q_work_harmful" && e["role"] == "missing"),
+        "{victim}"
+    );
+    let again = app
+        .patch_json(
+            &format!("{path}/answers"),
+            &agent,
+            serde_json::json!({"answers": {"q_hurt": {"yes_no": "no"}}}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+
+    // The supervisor signs through the API.
+    let empty = app
+        .post_json(
+            &format!("{path}/sign"),
+            &supervisor,
+            serde_json::json!({"reason": ""}),
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    let signed = app
+        .post_json(
+            &format!("{path}/sign"),
+            &supervisor,
+            serde_json::json!({"reason": "Late: the site had no interpreter. Follow-up ordered."}),
+        )
+        .await;
+    assert_eq!(signed.status, StatusCode::OK, "{}", signed.body);
+    assert_eq!(signed.json()["screening"]["status"], "signed");
+    assert_eq!(
+        signed.json()["screening"]["sign_off"]["signed_by"],
+        "supervisor"
+    );
+    let twice = app
+        .post_json(
+            &format!("{path}/sign"),
+            &supervisor,
+            serde_json::json!({"reason": "again"}),
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+    let all = app
+        .get("/api/screenings?status=signed", Some(&supervisor))
+        .await
+        .json();
+    assert_eq!(
+        all["total"], 1,
+        "this one (the fixture is completed, not signed): {all}"
+    );
+    assert!(
+        app.get("/api/screenings?status=maybe", Some(&supervisor))
+            .await
+            .status
+            == StatusCode::BAD_REQUEST
+    );
+    app.verify_chain().await.unwrap();
+}
+
+/// Every read of a screening, in a page or the API, is audited before it is shown; the
+/// rights sheet comes in the interview language with the site's contacts, the record in the
+/// interview language and English.
+async fn screening_reads_are_audited<S: Backend>(app: App<S>) {
+    let id = ScreeningId::from_u128(SCREENING);
+    let target = format!("screening:{id}");
+    let (agent, _) = app.session(Role::FieldAgent).await;
+    let (supervisor, _) = app.session(Role::Supervisor).await;
+    for (cookie, path, needle) in [
+        (&agent, format!("/screenings/{id}"), "FIXTURE-1"),
+        (
+            &supervisor,
+            format!("/screenings/{id}"),
+            "Eligible for return",
+        ),
+        (
+            &agent,
+            format!("/screenings/{id}/interview"),
+            "answers are locked",
+        ),
+        (
+            &supervisor,
+            format!("/screenings/{id}/record"),
+            "Screening record",
+        ),
+        (
+            &agent,
+            format!("/screenings/{id}/rights"),
+            "Your rights and where to find help",
+        ),
+        (
+            &supervisor,
+            format!("/api/screenings/{id}"),
+            "eligible_for_return",
+        ),
+    ] {
+        let before = app.audit_len().await;
+        let reply = app.get(&path, Some(cookie)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+        assert!(
+            reply.body.contains(needle),
+            "{needle} in {path}: {}",
+            reply.body
+        );
+        assert_eq!(
+            app.audited_since(before).await,
+            [("read_screening".to_string(), target.clone())],
+            "{path}"
+        );
+    }
+    let rights = app
+        .get(&format!("/screenings/{id}/rights"), Some(&agent))
+        .await;
+    assert!(
+        rights
+            .body
+            .contains("Oficina de protección infantil, Tapachula")
+    );
+    assert!(
+        rights
+            .body
+            .contains("Servicios legales gratuitos para menores")
+    );
+    assert!(!rights.body.contains("{{"), "no placeholder left");
+    for path in ["/screenings", "/api/screenings"] {
+        let before = app.audit_len().await;
+        let reply = app.get(path, Some(&supervisor)).await;
+        assert!(reply.body.contains("FIXTURE-1"), "{path}");
+        assert_eq!(
+            app.audited_since(before).await,
+            [("read_screening_list".to_string(), "screenings".to_string())],
+            "{path}"
+        );
+    }
+    // The instrument is not a child's record: shown without an audit record.
+    let before = app.audit_len().await;
+    let instrument = app.get("/api/screening-instrument", Some(&agent)).await;
+    assert_eq!(instrument.json()["id"], "lazo-default");
+    assert_eq!(app.audit_len().await, before);
+
+    // A Spanish screening's rights sheet is the Spanish one.
+    let started = app
+        .post_json(
+            "/api/screenings",
+            &agent,
+            serde_json::json!({"child_ref": "C-7", "language": "es",
+                "apprehended_at": "2026-11-18T01:00:00-06:00"}),
+        )
+        .await;
+    let es = started.json()["screening"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sheet = app
+        .get(&format!("/screenings/{es}/rights"), Some(&agent))
+        .await;
+    assert!(
+        sheet.body.contains("Tus derechos y dónde encontrar ayuda"),
+        "{}",
+        sheet.body
+    );
+    // The record of a draft does not exist yet.
+    assert_eq!(
+        app.get(&format!("/screenings/{es}/record"), Some(&agent))
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    app.verify_chain().await.unwrap();
+}
+
+/// Screening forms need the session's CSRF token; without it nothing changes.
+async fn screening_forms_need_csrf<S: Backend>(app: App<S>) {
+    let (agent, csrf) = app.session(Role::FieldAgent).await;
+    let (supervisor, _) = app.session(Role::Supervisor).await;
+    let count = || async {
+        app.state
+            .store
+            .count_screenings(&lazo_store::ScreeningFilter::default())
+            .await
+            .unwrap()
+    };
+    let start = |token: &str| {
+        form(&[
+            ("csrf", token),
+            ("child_ref", "D-1"),
+            ("language", "en"),
+            ("apprehended_date", "2026-11-18"),
+            ("apprehended_time", "01:00"),
+            ("utc_offset", "+00:00"),
+        ])
+    };
+    for token in ["", "forged"] {
+        let reply = app.post_form("/screenings", &agent, start(token)).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN);
+        assert!(reply.body.contains("csrf"));
+    }
+    assert_eq!(count().await, 1, "only the fixture");
+    let ok = app.post_form("/screenings", &agent, start(&csrf)).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let id = location(&ok)
+        .trim_start_matches("/screenings/")
+        .trim_end_matches("/interview")
+        .to_string();
+    let answers = app
+        .post_form(
+            &format!("/screenings/{id}/answers"),
+            &agent,
+            form(&[
+                ("csrf", "forged"),
+                ("section", "start"),
+                ("a.q_needs_care", "yes"),
+            ]),
+        )
+        .await;
+    assert_eq!(answers.status, StatusCode::FORBIDDEN);
+    let complete = app
+        .post_form(
+            &format!("/screenings/{id}/complete"),
+            &agent,
+            form(&[("confirm", "yes")]),
+        )
+        .await;
+    assert_eq!(complete.status, StatusCode::FORBIDDEN);
+    let stored = app
+        .state
+        .store
+        .screening(id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.answers_json, "{}");
+    assert_eq!(stored.summary.status, lazo_store::ScreeningStatus::Draft);
+    let sign = app
+        .post_form(
+            &format!("/screenings/{}/sign", ScreeningId::from_u128(SCREENING)),
+            &supervisor,
+            form(&[("reason", "no token")]),
+        )
+        .await;
+    assert_eq!(sign.status, StatusCode::FORBIDDEN);
+}
+
 // ---- backends ----
 
 async fn on_sqlite<F, Fut>(scenario: F)
@@ -1314,7 +2336,11 @@ on_both!(
     supervisor_confirms_and_overrides,
     review_needs_a_supervisor_and_csrf,
     alerts_link_to_the_earlier_units,
-    dashboard_shows_counts_and_charts
+    dashboard_shows_counts_and_charts,
+    screening_in_spanish_signed_by_a_supervisor,
+    screening_api_clock_and_access,
+    screening_reads_are_audited,
+    screening_forms_need_csrf
 );
 
 // ---- the audit chain catches an edited row ----
