@@ -47,6 +47,77 @@ pub struct ServeArgs {
     /// `admin,supervisor,auditor`; other accounts may enrol by choice (on /totp)
     #[arg(long, value_delimiter = ',')]
     pub require_totp: Vec<String>,
+    /// The 48-hour screening instrument (TOML) to use instead of Lazo's built-in one; refused
+    /// at start if invalid (`lazo screening validate FILE` lists the problems)
+    #[arg(long)]
+    pub instrument: Option<PathBuf>,
+    /// Where a child can get help near this site, as printed on the rights sheet (an office, a
+    /// hotline); the sheet is not printed without it
+    #[arg(long, env = "LAZO_HELP_CONTACT")]
+    pub help_contact: Option<String>,
+    /// Where a child can get free legal help, as printed on the rights sheet
+    #[arg(long, env = "LAZO_LEGAL_SERVICES_CONTACT")]
+    pub legal_services_contact: Option<String>,
+    /// The site's UTC offset, proposed on the screening start form (e.g. `-06:00`); without
+    /// it the interviewer chooses the offset of the apprehension time every time
+    #[arg(long, allow_hyphen_values = true)]
+    pub utc_offset: Option<String>,
+}
+
+/// `+HH:MM` or `-HH:MM` as minutes east of UTC.
+fn parse_utc_offset(text: &str) -> Result<i32> {
+    let bad = || anyhow::anyhow!("--utc-offset {text:?}: expected +HH:MM or -HH:MM, e.g. -06:00");
+    let (sign, rest) = match text.as_bytes().first() {
+        Some(b'+') => (1, &text[1..]),
+        Some(b'-') => (-1, &text[1..]),
+        _ => return Err(bad()),
+    };
+    let (h, m) = rest.split_once(':').ok_or_else(bad)?;
+    if h.len() != 2 || m.len() != 2 {
+        return Err(bad());
+    }
+    let (h, m): (i32, i32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if h > 14 || m > 59 {
+        return Err(bad());
+    }
+    Ok(sign * (h * 60 + m))
+}
+
+/// The screening settings of `lazo serve`: the instrument (built in, or a file, validated), the
+/// rights sheet's contacts and the site's offset.
+fn screening_settings(args: &ServeArgs) -> Result<lazo_server::ScreeningSettings> {
+    let text = match &args.instrument {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read instrument {}", path.display()))?,
+        None => lazo_screening::DEFAULT_INSTRUMENT_TOML.to_string(),
+    };
+    let mut settings = lazo_server::ScreeningSettings::new(&text).map_err(|errors| {
+        let source = args.instrument.as_ref().map_or_else(
+            || "built-in instrument".to_string(),
+            |p| p.display().to_string(),
+        );
+        let problems: Vec<String> = errors.iter().map(|e| format!("  - {e}")).collect();
+        anyhow::anyhow!(
+            "{source} is not a valid instrument:\n{}",
+            problems.join("\n")
+        )
+    })?;
+    for (key, value) in [
+        ("local_help_contact", &args.help_contact),
+        ("legal_services_contact", &args.legal_services_contact),
+    ] {
+        if let Some(value) = value.as_ref().filter(|v| !v.trim().is_empty()) {
+            settings
+                .rights_contacts
+                .insert(key.to_string(), value.trim().to_string());
+        }
+    }
+    settings.utc_offset_minutes = args
+        .utc_offset
+        .as_deref()
+        .map(parse_utc_offset)
+        .transpose()?;
+    Ok(settings)
 }
 
 #[derive(Debug, Subcommand)]
@@ -204,9 +275,16 @@ async fn serve_with<S: Backend>(
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    let screening = screening_settings(args)?;
+    if screening.rights_contacts.len() < 2 {
+        tracing::warn!(
+            "the child's rights sheet cannot be printed until --help-contact and --legal-services-contact are given"
+        );
+    }
     let config = Config {
         secure_cookies: !args.bind.ip().is_loopback(),
         totp_required,
+        screening: Some(screening),
         ..Config::default()
     };
     let state = AppState::new(store, key, Arc::new(SystemClock), config);
@@ -477,4 +555,19 @@ pub fn backup(args: BackupArgs) -> Result<()> {
         args.out.display(),
         key_path.display()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_utc_offset;
+
+    #[test]
+    fn utc_offsets() {
+        assert_eq!(parse_utc_offset("-06:00").ok(), Some(-360));
+        assert_eq!(parse_utc_offset("+05:45").ok(), Some(345));
+        assert_eq!(parse_utc_offset("+00:00").ok(), Some(0));
+        for bad in ["06:00", "-6:00", "+15:00", "-06:60", "-0600", "", "-006:00"] {
+            assert!(parse_utc_offset(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -83,6 +83,11 @@ struct Service {
 
 impl Service {
     fn start(data: &Path) -> Service {
+        Service::start_with(data, &[])
+    }
+
+    /// `lazo serve` with more options.
+    fn start_with(data: &Path, options: &[&str]) -> Service {
         let port = free_port();
         let mut child = lazo()
             .args([
@@ -92,6 +97,7 @@ impl Service {
                 "--data-dir",
             ])
             .arg(data)
+            .args(options)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -172,12 +178,25 @@ impl Browser {
             "goog:chromeOptions".into(),
             serde_json::json!({"binary": CHROMIUM, "args": args}),
         );
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector)
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a WebDriver session in headless Chromium");
+        // A freshly started chromedriver sometimes resets the first connection while several
+        // browsers start at once on a small machine: try a few times before failing.
+        let mut attempt = 0;
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(e) if attempt < 4 => {
+                    eprintln!("WebDriver session not opened ({e}); retrying");
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => panic!("a WebDriver session in headless Chromium: {e}"),
+            }
+        };
         Some(Browser {
             client,
             _driver: driver,
@@ -431,5 +450,251 @@ async fn sign_in_refusal_and_spanish_labels() {
         panel.contains("Salir") || panel.contains("Cerrar"),
         "{panel}"
     );
+    browser.close().await;
+}
+
+/// Sets a form field's value as a person picking it would (date, time and select inputs take
+/// typed keys in the browser's locale format; the value is what the form sends).
+async fn set_value(browser: &Browser, css: &str, value: &str) {
+    browser
+        .client
+        .execute(
+            "const e = document.querySelector(arguments[0]); e.value = arguments[1];
+             e.dispatchEvent(new Event('change'));",
+            vec![serde_json::json!(css), serde_json::json!(value)],
+        )
+        .await
+        .unwrap();
+}
+
+/// An interviewer completes a screening in Spanish on the tablet forms, section by section,
+/// and sees the findings; the supervisor sees it in the list with its deadline state, reads it
+/// and signs it with a reason; the printable record and the child's rights sheet open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interviewer_completes_a_spanish_screening_and_the_supervisor_signs_it() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").to_str().unwrap().to_string();
+    let agent_pw = add_user(&data, "lucia", "field_agent", Some("Tapachula"));
+    let supervisor_pw = add_user(&data, "sofia", "supervisor", None);
+    let service = Service::start_with(
+        Path::new(&data),
+        &[
+            "--help-contact",
+            "Oficina de Protección de la Niñez, Tapachula",
+            "--legal-services-contact",
+            "Abogados voluntarios para menores",
+            "--utc-offset",
+            "-06:00",
+        ],
+    );
+
+    browser
+        .sign_in(&service, "lucia", &agent_pw, "lucia-permanent-passphrase")
+        .await;
+    browser.goto(&service.url("/screenings?lang=es")).await;
+    browser.click_link("Iniciar una entrevista").await;
+    assert_eq!(browser.path().await, "/screenings/new");
+    browser.fill("input[name=child_ref]", "A-2026-0099").await;
+    // Apprehended three hours ago (UTC).
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let t = time::OffsetDateTime::from_unix_timestamp(now - 3 * 3600).unwrap();
+    let date = format!("{:04}-{:02}-{:02}", t.year(), t.month() as u8, t.day());
+    let clock = format!("{:02}:{:02}", t.hour(), t.minute());
+    set_value(&browser, "input[name=apprehended_date]", &date).await;
+    set_value(&browser, "input[name=apprehended_time]", &clock).await;
+    set_value(&browser, "select[name=utc_offset]", "+00:00").await;
+    browser.click("form[action='/screenings'] button").await;
+    let path = browser.path().await;
+    assert!(
+        path.ends_with("/interview"),
+        "{path}: {}",
+        browser.text().await
+    );
+    let id = path.split('/').nth(2).unwrap().to_string();
+    let first = browser.text().await;
+    assert!(
+        first.contains("¿Me entiendes bien en este idioma?"),
+        "{first}"
+    );
+    assert!(first.contains("Plazo de 48 horas"), "{first}");
+    if let Ok(dir) = std::env::var("LAZO_TEST_SCREENSHOTS") {
+        let png = browser.client.screenshot().await.unwrap();
+        std::fs::write(Path::new(&dir).join("screening-section.png"), png).unwrap();
+    }
+
+    // A 15-year-old afraid to go back because of a gang.
+    let mut answers: std::collections::BTreeMap<&str, &str> = [
+        ("q_needs_care", "no"),
+        ("q_language_ok", "yes"),
+        ("q_date_of_birth", "2011-05-01"),
+        ("q_stated_age", "15"),
+        ("q_age_document", "birth_certificate"),
+        ("q_journey_arranged_by", "parent_or_relative"),
+        ("q_journey_paid_by", "family"),
+        ("q_destination_person", "parent"),
+        ("q_destination_contact", "yes"),
+        ("q_wants_to_return", "no"),
+        ("q_protected_at_home", "no"),
+        ("q_family_contact", "yes"),
+        ("q_family_knows", "yes"),
+        ("q_safe_caregiver", "yes"),
+        ("q_explains_choice", "yes"),
+        ("q_interpreter", "not_needed"),
+        ("q_afraid_to_return", "yes"),
+        ("q_harm_if_returned", "yes"),
+        ("q_feared_who", "gang_or_armed_group"),
+        (
+            "q_fear_reasons",
+            "Los de la mara dijeron que me iban a matar.",
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let instrument = lazo_screening::default_instrument().unwrap();
+    for q in instrument.questions() {
+        if !answers.contains_key(q.id.as_str())
+            && matches!(q.kind, lazo_screening::QuestionKind::YesNo)
+            && q.required
+        {
+            answers.insert(q.id.as_str(), "no");
+        }
+    }
+    for (n, section) in instrument.sections().iter().enumerate() {
+        assert!(
+            browser.path().await.ends_with("/interview"),
+            "section {}: {}",
+            section.id,
+            browser.text().await
+        );
+        for q in &section.questions {
+            let Some(value) = answers.get(q.id.as_str()) else {
+                continue;
+            };
+            let name = format!("a.{}", q.id);
+            match q.kind {
+                lazo_screening::QuestionKind::YesNo
+                | lazo_screening::QuestionKind::Choice { .. } => {
+                    let css = format!(r#"input[name="{name}"][value="{value}"]"#);
+                    browser
+                        .client
+                        .find(Locator::Css(&css))
+                        .await
+                        .unwrap_or_else(|e| panic!("{css}: {e}"))
+                        .click()
+                        .await
+                        .unwrap();
+                }
+                lazo_screening::QuestionKind::Date => {
+                    set_value(&browser, &format!(r#"input[name="{name}"]"#), value).await;
+                }
+                lazo_screening::QuestionKind::Number { .. } => {
+                    browser
+                        .fill(&format!(r#"input[name="{name}"]"#), value)
+                        .await;
+                }
+                lazo_screening::QuestionKind::FreeText => {
+                    browser
+                        .fill(&format!(r#"textarea[name="{name}"]"#), value)
+                        .await;
+                }
+            }
+        }
+        let last = n + 1 == instrument.sections().len();
+        let button = if last { "review" } else { "next" };
+        browser
+            .click(&format!("button[name=go][value={button}]"))
+            .await;
+    }
+    assert_eq!(browser.path().await, format!("/screenings/{id}"));
+    let overview = browser.text().await;
+    assert!(overview.contains("En curso"), "{overview}");
+    assert!(
+        !overview.contains("Preguntas obligatorias sin respuesta"),
+        "{overview}"
+    );
+    browser
+        .client
+        .find(Locator::Css("input[name=confirm]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .click(&format!("form[action='/screenings/{id}/complete'] button"))
+        .await;
+    let done = browser.text().await;
+    for expected in [
+        "Terminada, pendiente de firma",
+        "Remitir a una entrevista de protección (miedo creíble) / Refer for a protection (credible-fear) interview",
+        "Miedo a regresar / Fear of return: Sí / Yes",
+        "Los de la mara dijeron que me iban a matar.",
+    ] {
+        assert!(done.contains(expected), "{expected} in {done}");
+    }
+    if let Ok(dir) = std::env::var("LAZO_TEST_SCREENSHOTS") {
+        let png = browser.client.screenshot().await.unwrap();
+        std::fs::write(Path::new(&dir).join("screening-completed.png"), png).unwrap();
+    }
+    // The child's rights sheet, in Spanish, with the site's contacts.
+    browser
+        .click_link("Hoja de derechos para el niño o la niña")
+        .await;
+    let sheet = browser.text().await;
+    assert!(
+        sheet.contains("Tus derechos y dónde encontrar ayuda"),
+        "{sheet}"
+    );
+    assert!(
+        sheet.contains("Oficina de Protección de la Niñez, Tapachula"),
+        "{sheet}"
+    );
+    browser.sign_out().await;
+
+    // The supervisor finds it among the completed screenings and signs it.
+    browser
+        .sign_in(
+            &service,
+            "sofia",
+            &supervisor_pw,
+            "sofia-permanent-passphrase",
+        )
+        .await;
+    browser.goto(&service.url("/screenings?lang=en")).await;
+    browser.click_link("Completed, awaiting signature").await;
+    let list = browser.text().await;
+    assert!(list.contains("A-2026-0099"), "{list}");
+    assert!(list.contains("completed within 48 hours"), "{list}");
+    assert!(list.contains("Protection interview"), "{list}");
+    browser.click_link("A-2026-0099").await;
+    assert_eq!(browser.path().await, format!("/screenings/{id}"));
+    browser
+        .fill(
+            "textarea[name=reason]",
+            "Read with the interviewer; protection interview booked.",
+        )
+        .await;
+    browser
+        .click(&format!("form[action='/screenings/{id}/sign'] button"))
+        .await;
+    let signed = browser.text().await;
+    assert!(signed.contains("Signed by: sofia"), "{signed}");
+    assert!(signed.contains("protection interview booked"), "{signed}");
+    browser.click_link("Screening record").await;
+    let record = browser.text().await;
+    assert!(
+        record.contains("Registro de la entrevista / Screening record"),
+        "{record}"
+    );
+    assert!(record.contains("Supervisor's signature"), "{record}");
+    let (status, json) = browser.fetch(&format!("/api/screenings/{id}")).await;
+    assert_eq!(status, 200, "{json}");
+    assert!(json.contains(r#""status":"signed""#), "{json}");
     browser.close().await;
 }
