@@ -158,7 +158,7 @@ pub fn decode_upload<'a>(bytes: &'a [u8], file: &str) -> Result<Cow<'a, str>, Ve
         })
     };
     let utf16 = |rest: &[u8], little: bool| -> Result<Cow<'a, str>, Vec<FileProblem>> {
-        if rest.len() % 2 != 0 {
+        if !rest.len().is_multiple_of(2) {
             return Err(vec![problem(
                 None,
                 "UTF-16 text with an odd number of bytes (the file is cut short)".into(),

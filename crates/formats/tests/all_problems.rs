@@ -18,7 +18,13 @@ fn every_bad_row_of_a_table_is_reported_in_order() {
                 CH\tvWA\tX\t18\n\
                 CH\tD3S1358\t14\t16\n";
     let problems = read_profiles_all(text, "up.tsv").unwrap_err();
-    let summary: Vec<(Option<usize>, Option<&str>, Option<&str>, Option<&str>)> = problems
+    type Where<'a> = (
+        Option<usize>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    let summary: Vec<Where<'_>> = problems
         .iter()
         .map(|p| {
             (
