@@ -505,6 +505,16 @@ pub fn read_cmf(text: &str, file: &str) -> Result<ProfileSet, FormatError> {
 /// well-formed (or not CMF at all) stops the reading where it breaks: what follows cannot be
 /// located reliably.
 pub fn read_cmf_all(text: &str, file: &str) -> Result<ProfileSet, Vec<FileProblem>> {
+    let (set, problems) = read_cmf_partial(text, file);
+    if problems.is_empty() {
+        Ok(set)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The profiles read so far and every problem: what [`crate::read_profile_file_all`] reports.
+pub(crate) fn read_cmf_partial(text: &str, file: &str) -> (ProfileSet, Vec<FileProblem>) {
     // No `trim_text`: it trims each text event, and text is split at every entity, so the space
     // in `R&amp; D` would be lost. Captured values are trimmed as a whole instead.
     let mut reader = Reader::from_str(text);
@@ -526,9 +536,9 @@ pub fn read_cmf_all(text: &str, file: &str) -> Result<ProfileSet, Vec<FileProble
     let mut specimens = 0usize;
     let mut problems: Vec<FileProblem> = Vec::new();
     // Structural damage: record it after the problems found so far and stop reading.
-    let fatal = |mut problems: Vec<FileProblem>, error: FormatError| {
+    let fatal = |set: ProfileSet, mut problems: Vec<FileProblem>, error: FormatError| {
         problems.push(FileProblem::new(error));
-        Err(problems)
+        (set, problems)
     };
 
     loop {
@@ -538,6 +548,7 @@ pub fn read_cmf_all(text: &str, file: &str) -> Result<ProfileSet, Vec<FileProble
             Err(e) => {
                 let at = usize::try_from(reader.error_position()).unwrap_or(usize::MAX);
                 return fatal(
+                    set,
                     problems,
                     FormatError::invalid(file, lines.at(at), format!("not well-formed XML: {e}")),
                 );
@@ -555,6 +566,7 @@ pub fn read_cmf_all(text: &str, file: &str) -> Result<ProfileSet, Vec<FileProble
                     }
                     (None, _) if root_seen => {
                         return fatal(
+                            set,
                             problems,
                             FormatError::invalid(
                                 file,
@@ -565,6 +577,7 @@ pub fn read_cmf_all(text: &str, file: &str) -> Result<ProfileSet, Vec<FileProble
                     }
                     (None, _) => {
                         return fatal(
+                            set,
                             problems,
                             FormatError::invalid(
                                 file,
@@ -622,7 +635,7 @@ pub fn read_cmf_all(text: &str, file: &str) -> Result<ProfileSet, Vec<FileProble
                         &mut specimens,
                         &mut problems,
                     ) {
-                        return fatal(problems, e);
+                        return fatal(set, problems, e);
                     }
                 }
             }
@@ -640,7 +653,7 @@ pub fn read_cmf_all(text: &str, file: &str) -> Result<ProfileSet, Vec<FileProble
                     &mut specimens,
                     &mut problems,
                 ) {
-                    return fatal(problems, e);
+                    return fatal(set, problems, e);
                 }
             }
             Event::Text(ref t) => {
@@ -707,12 +720,14 @@ pub fn read_cmf_all(text: &str, file: &str) -> Result<ProfileSet, Vec<FileProble
                 let line = lines.at(text.len());
                 if let Some(open) = stack.last() {
                     return fatal(
+                        set,
                         problems,
                         FormatError::invalid(file, line, format!("file ends inside <{open}>")),
                     );
                 }
                 if !root_seen {
                     return fatal(
+                        set,
                         problems,
                         FormatError::File {
                             file: file.to_string(),
@@ -723,6 +738,7 @@ pub fn read_cmf_all(text: &str, file: &str) -> Result<ProfileSet, Vec<FileProble
                 }
                 if specimens == 0 {
                     return fatal(
+                        set,
                         problems,
                         FormatError::File {
                             file: file.to_string(),
@@ -736,11 +752,10 @@ pub fn read_cmf_all(text: &str, file: &str) -> Result<ProfileSet, Vec<FileProble
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
+    if problems.is_empty() {
+        warn_empty_profiles(&mut set, file, &first_lines);
     }
-    warn_empty_profiles(&mut set, file, &first_lines);
-    Ok(set)
+    (set, problems)
 }
 
 /// Handles the end of the element on top of the stack: stores captured text and finishes loci

@@ -88,11 +88,29 @@ pub fn read_profiles(text: &str, file: &str) -> Result<ProfileSet, FormatError> 
 /// each with its line, sample, marker and column where known. Only a missing or unusable header
 /// stops it at once.
 pub fn read_profiles_all(text: &str, file: &str) -> Result<ProfileSet, Vec<FileProblem>> {
-    let one = |e: FormatError| vec![FileProblem::new(e)];
-    let rows = read_rows(text, file).map_err(one)?;
-    let (header, data) =
-        split_header(&rows, file, "Sample Name,Marker,Allele 1,Allele 2").map_err(one)?;
-    let columns = find_columns(&header.cells, file, header.line).map_err(one)?;
+    let (set, problems) = read_profiles_partial(text, file);
+    if problems.is_empty() {
+        Ok(set)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The profiles read so far and every problem: what [`crate::read_profile_file_all`] reports.
+pub(crate) fn read_profiles_partial(text: &str, file: &str) -> (ProfileSet, Vec<FileProblem>) {
+    let one = |e: FormatError| (ProfileSet::new(), vec![FileProblem::new(e)]);
+    let rows = match read_rows(text, file) {
+        Ok(rows) => rows,
+        Err(e) => return one(e),
+    };
+    let (header, data) = match split_header(&rows, file, "Sample Name,Marker,Allele 1,Allele 2") {
+        Ok(split) => split,
+        Err(e) => return one(e),
+    };
+    let columns = match find_columns(&header.cells, file, header.line) {
+        Ok(columns) => columns,
+        Err(e) => return one(e),
+    };
     let header_name = |column: usize| header.cells.get(column).map(String::as_str);
     let mut set = ProfileSet::new();
     let mut first_lines: HashMap<String, usize> = HashMap::new();
@@ -125,6 +143,10 @@ pub fn read_profiles_all(text: &str, file: &str) -> Result<ProfileSet, Vec<FileP
             );
             continue;
         }
+        // Known before the marker is checked, so that a sample whose rows are all refused is
+        // still known to be in the file.
+        first_lines.entry(sample.to_string()).or_insert(row.line);
+        set.entry(sample);
         let locus = match Locus::parse(marker) {
             Ok(locus) => locus,
             Err(e) => {
@@ -137,8 +159,6 @@ pub fn read_profiles_all(text: &str, file: &str) -> Result<ProfileSet, Vec<FileP
                 continue;
             }
         };
-        first_lines.entry(sample.to_string()).or_insert(row.line);
-        set.entry(sample);
         if alleles.is_empty() {
             continue;
         }
@@ -152,11 +172,10 @@ pub fn read_profiles_all(text: &str, file: &str) -> Result<ProfileSet, Vec<FileP
         };
         record_locus(&mut set, &at, &alleles, &mut problems);
     }
-    if !problems.is_empty() {
-        return Err(problems);
+    if problems.is_empty() {
+        warn_empty_profiles(&mut set, file, &first_lines);
     }
-    warn_empty_profiles(&mut set, file, &first_lines);
-    Ok(set)
+    (set, problems)
 }
 
 /// Writes profiles in the format [`read_profiles`] reads: comma-separated, one row per sample and

@@ -24,5 +24,5 @@ pub use cmf::{CmfMeta, cmf_export_issues, read_cmf, read_cmf_all, write_cmf};
 pub use error::FormatError;
 pub use frequencies::read_frequencies;
 pub use genemapper::{read_profiles, read_profiles_all, write_profiles};
-pub use problem::{FileProblem, ProfileFormat, decode_upload, read_profile_file_all};
+pub use problem::{FileProblem, ProfileFormat, ProfileRead, decode_upload, read_profile_file_all};
 pub use profile_set::{ProfileSet, ProfileWarning};

@@ -131,18 +131,36 @@ impl ProfileFormat {
     }
 }
 
-/// Reads a profile file in either format (see [`ProfileFormat::detect`]) and returns every
+/// What reading an uploaded profile file gave.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProfileRead {
+    pub format: ProfileFormat,
+    /// The profiles read. When there are problems, only what was read before and around them:
+    /// good for cross-checks (is a sample id in the file at all?), never for analysis.
+    pub profiles: ProfileSet,
+    /// Every problem, in file order; empty when the file is accepted.
+    pub problems: Vec<FileProblem>,
+}
+
+impl ProfileRead {
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Reads a profile file in either format (see [`ProfileFormat::detect`]) and reports every
 /// problem at once.
-pub fn read_profile_file_all(
-    text: &str,
-    file: &str,
-) -> (ProfileFormat, Result<ProfileSet, Vec<FileProblem>>) {
+pub fn read_profile_file_all(text: &str, file: &str) -> ProfileRead {
     let format = ProfileFormat::detect(file, text);
-    let read = match format {
-        ProfileFormat::Table => crate::genemapper::read_profiles_all(text, file),
-        ProfileFormat::Cmf => crate::cmf::read_cmf_all(text, file),
+    let (profiles, problems) = match format {
+        ProfileFormat::Table => crate::genemapper::read_profiles_partial(text, file),
+        ProfileFormat::Cmf => crate::cmf::read_cmf_partial(text, file),
     };
-    (format, read)
+    ProfileRead {
+        format,
+        profiles,
+        problems,
+    }
 }
 
 /// Turns uploaded bytes into text: UTF-8 (a byte-order mark dropped), or UTF-16 when the file

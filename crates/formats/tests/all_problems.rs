@@ -162,13 +162,24 @@ fn broken_xml_ends_the_list_after_what_was_found() {
 
 #[test]
 fn the_format_is_detected() {
-    let (format, read) = read_profile_file_all("Sample,Marker,Allele 1\nA,TH01,6\n", "p.txt");
-    assert_eq!(format, ProfileFormat::Table);
+    let read = read_profile_file_all("Sample,Marker,Allele 1\nA,TH01,6\n", "p.txt");
+    assert_eq!(read.format, ProfileFormat::Table);
     assert!(read.is_ok());
+    // With problems, the samples seen are still known (for cross-checks), even one whose every
+    // row was refused.
+    let read = read_profile_file_all(
+        "Sample,Marker,Allele 1\nA,TH01,6\nB,TH01,x\nC,D99,1\n",
+        "p.csv",
+    );
+    assert_eq!(read.problems.len(), 2);
+    assert_eq!(
+        read.profiles.sample_ids().collect::<Vec<_>>(),
+        ["A", "B", "C"]
+    );
     let mut cmf = CMF_HEAD.to_string();
     cmf.push_str(&specimen("A", &[("TH01", &["6"])]));
     cmf.push_str("</CODISImportFile>\n");
-    let (format, read) = read_profile_file_all(&cmf, "upload");
-    assert_eq!(format, ProfileFormat::Cmf);
-    assert_eq!(read.unwrap().sample_ids().collect::<Vec<_>>(), ["A"]);
+    let read = read_profile_file_all(&cmf, "upload");
+    assert_eq!(read.format, ProfileFormat::Cmf);
+    assert_eq!(read.profiles.sample_ids().collect::<Vec<_>>(), ["A"]);
 }
