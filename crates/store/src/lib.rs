@@ -28,6 +28,14 @@
 //! Children reference their run with `ON DELETE CASCADE`, so a retention policy deletes a run
 //! with one statement.
 //!
+//! Migration `0004` (intake in the web service):
+//!
+//! - `runs.site`: nullable text, the site of an intake made in the service (a field agent's
+//!   site); listings filter on it ([`RunFilter`]). Indexed with the list order.
+//! - `sample_custody`: per run, `(run, sample_id)` unique; collector, date of collection
+//!   (`YYYY-MM-DD` text), place, consent (a boolean: SQLite 0/1), kit or instrument; `position`
+//!   keeps the order given. `ON DELETE CASCADE` with its run.
+//!
 //! Migration `0002` (the web service, [`AccountStore`] and [`AuditStore`]):
 //!
 //! - `accounts`: `name` unique (1–64 characters), `role` one of [`Role`]'s words, `site`
@@ -56,8 +64,8 @@ pub use account::{
 pub use error::StoreError;
 pub use lazo_audit;
 pub use record::{
-    AlertRecord, LocusCalls, MemberRole, ProfileRecord, RunDetail, RunId, RunKind, RunRecord,
-    RunSummary, RunSummaryRow, UnitMember, UnitRecord, UnitRow, Verdict,
+    AlertRecord, CustodyRecord, LocusCalls, MemberRole, ProfileRecord, RunDetail, RunFilter, RunId,
+    RunKind, RunRecord, RunSummary, RunSummaryRow, UnitMember, UnitRecord, UnitRow, Verdict,
 };
 pub use store::{MAX_PAGE, VerificationStore};
 pub use timestamp::{rfc3339_from_unix_ms, unix_ms_from_rfc3339};
