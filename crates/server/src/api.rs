@@ -5,7 +5,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use lazo_store::lazo_audit::Record;
-use lazo_store::{MAX_PAGE, ProfileRecord, RunId, UnitRow, Verdict};
+use lazo_store::{CustodyRecord, MAX_PAGE, ProfileRecord, RunDetail, RunId, UnitRow, Verdict};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{self, User};
@@ -24,9 +24,7 @@ pub(crate) async fn read_units<S: Backend>(
     id: RunId,
     verdict: Option<Verdict>,
 ) -> Result<Vec<UnitRow>, ApiError> {
-    if state.store.get_run(id).await?.is_none() {
-        return Err(ApiError::not_found("run"));
-    }
+    visible_run(state, user, id).await?;
     state
         .audit(
             &user.name,
@@ -56,6 +54,7 @@ pub(crate) async fn read_unit<S: Backend>(
     unit_id: &str,
 ) -> Result<UnitView, ApiError> {
     let not_found = || ApiError::not_found("unit");
+    visible_run(state, user, id).await?;
     let report_json = state
         .store
         .unit_report(id, unit_id)
@@ -100,6 +99,26 @@ pub(crate) async fn read_unit<S: Backend>(
         report_json,
         profiles,
     })
+}
+
+/// A run's chain of custody (who collected each sample, when, where, with what consent),
+/// audited (`read_custody`) before it is returned.
+pub(crate) async fn read_custody<S: Backend>(
+    state: &AppState<S>,
+    user: &User,
+    request_id: &RequestId,
+    id: RunId,
+) -> Result<Vec<CustodyRecord>, ApiError> {
+    visible_run(state, user, id).await?;
+    state
+        .audit(
+            &user.name,
+            "read_custody",
+            &format!("run:{id}"),
+            serde_json::json!({"request_id": request_id.0}),
+        )
+        .await?;
+    Ok(state.store.run_custody(id).await?)
 }
 
 /// Audit records after `after`; reading is audited.
@@ -186,30 +205,48 @@ pub struct Paging {
     offset: u64,
 }
 
-/// GET /api/runs?limit&offset → `{"total", "limit", "offset", "runs": [...]}`.
+/// GET /api/runs?limit&offset → `{"total", "limit", "offset", "runs": [...]}` (a field agent:
+/// their site's runs only).
 pub async fn runs<S: Backend>(
     State(state): State<AppState<S>>,
+    Extension(user): Extension<User>,
     Query(p): Query<Paging>,
 ) -> Result<Response, ApiError> {
     let limit = p.limit.unwrap_or(50).clamp(1, MAX_PAGE);
-    let total = state.store.count_runs().await?;
-    let runs = state.store.list_runs(limit, p.offset).await?;
+    let filter = user.run_filter();
+    let total = state.store.count_runs_where(&filter).await?;
+    let runs = state
+        .store
+        .list_runs_where(&filter, limit, p.offset)
+        .await?;
     Ok(Json(serde_json::json!({
         "total": total, "limit": limit, "offset": p.offset, "runs": runs,
     }))
     .into_response())
 }
 
-/// GET /api/runs/{id} → the run's summary and policy.
+/// A run this account may see, or "not found" (a field agent asking for another site's run
+/// learns nothing, not even that it exists).
+pub(crate) async fn visible_run<S: Backend>(
+    state: &AppState<S>,
+    user: &User,
+    id: RunId,
+) -> Result<RunDetail, ApiError> {
+    state
+        .store
+        .get_run(id)
+        .await?
+        .filter(|d| user.may_see_run(d.run.site.as_deref()))
+        .ok_or_else(|| ApiError::not_found("run"))
+}
+
+/// GET /api/runs/{id} → the run's summary, site and policy.
 pub async fn run<S: Backend>(
     State(state): State<AppState<S>>,
+    Extension(user): Extension<User>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let detail = state
-        .store
-        .get_run(parse_run(&id)?)
-        .await?
-        .ok_or_else(|| ApiError::not_found("run"))?;
+    let detail = visible_run(&state, &user, parse_run(&id)?).await?;
     Ok(Json(detail).into_response())
 }
 
@@ -269,9 +306,7 @@ pub async fn alerts<S: Backend>(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_run(&id)?;
-    if state.store.get_run(id).await?.is_none() {
-        return Err(ApiError::not_found("run"));
-    }
+    visible_run(&state, &user, id).await?;
     state
         .audit(
             &user.name,
@@ -296,6 +331,17 @@ pub async fn alerts<S: Backend>(
         })
         .collect();
     Ok(Json(serde_json::json!({ "alerts": alerts })).into_response())
+}
+
+/// GET /api/runs/{id}/custody → `{"custody": [...]}` (analysts and supervisors; audited).
+pub async fn custody<S: Backend>(
+    State(state): State<AppState<S>>,
+    Extension(user): Extension<User>,
+    Extension(request_id): Extension<RequestId>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let custody = read_custody(&state, &user, &request_id, parse_run(&id)?).await?;
+    Ok(Json(serde_json::json!({ "custody": custody })).into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,8 +1,10 @@
 //! The Lazo web service: JSON API and server-rendered pages over the stores.
 //!
 //! Boundaries: the HTTP layer never computes a likelihood ratio. It reads runs and the unit
-//! reports stored byte for byte by the CLI (`lazo demo`, later intake), and shows them. It owns
-//! accounts, sessions, roles and the audit trail of who read what.
+//! reports stored byte for byte (by the CLI, or by an intake), and shows them; an intake
+//! ([`intake`]) is verified by `lazo-intake` on a blocking thread, and the service only reads
+//! the request, saves the record and audits. It owns accounts, sessions, roles and the audit
+//! trail of who read what.
 //!
 //! - [`router`] builds the app from [`routes::ROUTES`]-shaped entries ([`routes::route_table`]),
 //!   the single list of every route with the roles allowed on it; the same table drives the
@@ -18,13 +20,16 @@
 //! - Every response carries security headers and an `x-request-id`; errors are
 //!   `{"error": {"code", "message", "request_id"}}` on `/api`, a small page elsewhere.
 //! - Audit: sign-in, failure, sign-out, password change, every read of a unit report, a unit
-//!   list, a profile and the audit log itself is appended to the hash chain before the data is
-//!   returned (no record, no data).
+//!   list, a profile, a chain of custody and the audit log itself, and every intake (saved or
+//!   refused) is appended to the hash chain before the data is returned (no record, no data).
+//! - Sites: a field agent's intakes record their site, and they list and open only their own
+//!   site's runs (another site's run is "not found").
 
 pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod i18n;
+pub mod intake;
 pub mod keyfile;
 pub mod password;
 pub mod routes;
@@ -41,6 +46,7 @@ use lazo_store::{AccountStore, AuditStore, StoreError, VerificationStore};
 pub use auth::{RoleSet, User};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::ApiError;
+pub use intake::IntakeService;
 pub use routes::{RouteSpec, route_table, router};
 
 /// What the service needs from its database.
@@ -90,6 +96,9 @@ pub struct AppState<S> {
     /// A hash of no one's password, verified against when the account does not exist (same
     /// cost as a real failure).
     pub dummy_hash: Arc<str>,
+    /// Intake: the analysis settings and the children of every stored run (repeat-child
+    /// alerts across runs).
+    pub intake: IntakeService,
 }
 
 impl<S: Backend> AppState<S> {
@@ -103,6 +112,7 @@ impl<S: Backend> AppState<S> {
             clock,
             config: Arc::new(config),
             dummy_hash,
+            intake: IntakeService::with_defaults(),
         }
     }
 
@@ -171,6 +181,16 @@ pub async fn serve<S: Backend>(
     listener: tokio::net::TcpListener,
     state: AppState<S>,
 ) -> std::io::Result<()> {
+    // The children of every stored run, indexed now rather than at the first intake.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        match warm.intake.sync(&warm.store).await {
+            Ok(children) => tracing::info!(children, "repeat-child index built from the store"),
+            Err(e) => {
+                tracing::warn!(error = %e, "repeat-child index not built; the first intake will retry")
+            }
+        }
+    });
     let sweeper = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));

@@ -2,13 +2,15 @@
 //! and the route×role test walks it, so the two cannot disagree.
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{MethodRouter, delete, get, post};
 
 use crate::auth::{Access, AnalystOrSupervisor, Anyone, AuditorOnly, Casework, Gate, RoleSet};
 use crate::error::ApiError;
-use crate::{AppState, Backend, api, pages};
+use crate::intake::MAX_UPLOAD_BYTES;
+use crate::{AppState, Backend, api, intake, pages};
 
 /// One route: method, path (axum syntax, `{id}` a run id, `{unit}` a unit id) and access.
 #[derive(Clone, Debug)]
@@ -84,6 +86,14 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
             spec(M::GET, "/audit", Access::of::<AuditorOnly>(), false),
             get(pages::audit::<S>),
         ),
+        (
+            spec(M::GET, "/intake", Access::of::<Casework>(), false),
+            get(intake::intake_form),
+        ),
+        (
+            spec(M::POST, "/intake", Access::of::<Casework>(), true),
+            post(intake::intake_submit::<S>).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        ),
         // JSON API.
         (
             spec(M::POST, "/api/session", public, false),
@@ -131,6 +141,19 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
                 false,
             ),
             get(api::alerts::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/api/runs/{id}/custody",
+                Access::of::<AnalystOrSupervisor>(),
+                false,
+            ),
+            get(api::custody::<S>),
+        ),
+        (
+            spec(M::POST, "/api/intake", Access::of::<Casework>(), false),
+            post(intake::api_intake::<S>).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
         ),
         (
             spec(M::GET, "/api/audit", Access::of::<AuditorOnly>(), false),
