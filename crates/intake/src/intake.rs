@@ -507,8 +507,15 @@ fn check_custody(
         }
     }
     let members = members(units);
-    let member_ids: HashSet<&str> = members.iter().map(|(_, s)| *s).collect();
-    for sample in by_sample.keys().filter(|s| !member_ids.contains(*s)) {
+    // Every sample id the definitions name, even in a row refused for another reason (that
+    // row already has its problem).
+    let listed: HashSet<&str> = request
+        .units
+        .iter()
+        .flat_map(|u| &u.people)
+        .map(|p| p.sample_id.trim())
+        .collect();
+    for sample in by_sample.keys().filter(|s| !listed.contains(*s)) {
         problems.push(
             custody_problem(format!(
                 "custody is given for sample {sample}, which no unit lists"

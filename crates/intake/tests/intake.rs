@@ -42,7 +42,7 @@ fn unit(unit_id: &str, people: &[(&str, &str)]) -> UnitDefinition {
     }
 }
 
-fn custody(sample_id: &str) -> SampleCustody {
+fn custody_for(sample_id: &str) -> SampleCustody {
     SampleCustody {
         sample_id: sample_id.into(),
         collector: "Agente Ruiz".into(),
@@ -57,7 +57,7 @@ fn custody_of(units: &[UnitDefinition]) -> Vec<SampleCustody> {
     units
         .iter()
         .flat_map(|u| &u.people)
-        .map(|p| custody(&p.sample_id))
+        .map(|p| custody_for(&p.sample_id))
         .collect()
 }
 
@@ -235,6 +235,8 @@ fn every_problem_is_reported_at_once_with_its_line() {
     custody[2].collector = " ".into();
     custody[3].consent = Some(false);
     custody.push(custody[0].clone());
+    custody.push(custody_for("STRAY"));
+    custody.push(custody_for("W-9")); // W-9's row is refused for its role: no second problem
 
     let r = rejected(run(
         &analysis,
@@ -290,12 +292,17 @@ fn every_problem_is_reported_at_once_with_its_line() {
         "sample C-2, \"consent\": consent was not given",
         "custody of sample M-1 is given twice",
         "sample NOBODY: no chain-of-custody record",
+        "custody is given for sample STRAY, which no unit lists",
     ] {
         assert!(
             custody_problems.iter().any(|p| p.contains(expected)),
             "{expected:?} not in {custody_problems:#?}"
         );
     }
+    assert!(
+        !custody_problems.iter().any(|p| p.contains("W-9")),
+        "{custody_problems:#?}"
+    );
 }
 
 #[test]

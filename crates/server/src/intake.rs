@@ -329,10 +329,12 @@ pub async fn api_intake<S: Backend>(
                 "site": record.site,
                 "format": accepted.format.name(),
                 "summary": record.summary,
-                "warnings": accepted.warnings,
+                "warning_count": accepted.warnings.len(),
             });
-            // Verdicts per unit and alerts name children: not for field agents.
+            // Verdicts per unit and alerts name children, and warnings may quote allele calls
+            // (a tri-allelic locus): not for field agents.
             if user.is(AnalystOrSupervisor::ROLES) {
+                reply["warnings"] = serde_json::json!(accepted.warnings);
                 reply["units"] = record
                     .units
                     .iter()
@@ -348,9 +350,8 @@ pub async fn api_intake<S: Backend>(
             )
                 .into_response())
         }
-        Outcome::Rejected(rejected) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(serde_json::json!({
+        Outcome::Rejected(rejected) => {
+            let mut reply = serde_json::json!({
                 "error": {
                     "code": "intake_rejected",
                     "message": format!(
@@ -360,10 +361,13 @@ pub async fn api_intake<S: Backend>(
                     "request_id": request_id.0,
                 },
                 "problems": rejected.problems,
-                "warnings": rejected.warnings,
-            })),
-        )
-            .into_response()),
+                "warning_count": rejected.warnings.len(),
+            });
+            if user.is(AnalystOrSupervisor::ROLES) {
+                reply["warnings"] = serde_json::json!(rejected.warnings);
+            }
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(reply)).into_response())
+        }
     }
 }
 
@@ -521,7 +525,7 @@ fn source_label(lang: Lang, source: ProblemSource) -> &'static str {
     }
 }
 
-fn problems_table(lang: Lang, rejected: &Rejected) -> String {
+fn problems_table(lang: Lang, user: &User, rejected: &Rejected) -> String {
     let cell = |v: &Option<String>| esc(v.as_deref().unwrap_or(""));
     let mut out = format!(
         r#"<div role="alert"><p><b>{}</b></p><table class="problems"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>"#,
@@ -556,7 +560,8 @@ fn problems_table(lang: Lang, rejected: &Rejected) -> String {
         ));
     }
     out.push_str("</tbody></table></div>");
-    if !rejected.warnings.is_empty() {
+    // Warnings may quote allele calls: analysts and supervisors only.
+    if !rejected.warnings.is_empty() && user.is(AnalystOrSupervisor::ROLES) {
         out.push_str(&format!("<h2>{}</h2><ul>", t(lang, "warnings")));
         for w in &rejected.warnings {
             out.push_str(&format!("<li>{}</li>", esc(w)));
@@ -572,7 +577,7 @@ fn intake_page(
     values: &FormValues,
     rejected: Option<&Rejected>,
 ) -> Html<String> {
-    let mut body = rejected.map_or(String::new(), |r| problems_table(lang, r));
+    let mut body = rejected.map_or(String::new(), |r| problems_table(lang, user, r));
     let option = |value: &str, label: &str, selected: &str| {
         format!(
             r#"<option value="{value}"{}>{label}</option>"#,

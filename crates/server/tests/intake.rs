@@ -406,6 +406,9 @@ async fn valid_upload_is_verified_and_saved<S: Backend>(app: App<S>) {
     let json = reply.json();
     assert_eq!(json["units"][0]["verdict"], "verified");
     assert_eq!(json["site"], serde_json::Value::Null);
+    // Samples of the file in no unit: said so, not stored.
+    let warnings = json["warnings"].as_array().unwrap();
+    assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("F-1")));
     assert_eq!(
         reply.location(),
         format!("/api/runs/{}", json["run_id"].as_str().unwrap())
@@ -422,6 +425,10 @@ async fn valid_upload_is_verified_and_saved<S: Backend>(app: App<S>) {
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     assert_eq!(reply.json()["summary"]["verified"], 1);
     assert!(reply.json().get("units").is_none());
+    assert!(reply.json().get("alerts").is_none());
+    // Warnings may quote allele calls: a count only.
+    assert!(reply.json().get("warnings").is_none());
+    assert!(reply.json()["warning_count"].as_u64().unwrap() >= 4);
     assert_eq!(app.state.store.count_runs().await.unwrap(), 3);
 }
 
