@@ -425,13 +425,16 @@ fn check_units<'a>(
                 );
             }
             let Some(role) = role_word(role_text) else {
+                let message = if role_text.is_empty() {
+                    "no role given (mother, father or child)".to_string()
+                } else {
+                    format!("unknown role {role_text:?} (expected mother, father or child)")
+                };
                 problems.push(
-                    units_problem(format!(
-                        "unknown role {role_text:?} (expected mother, father or child)"
-                    ))
-                    .unit(unit_id)
-                    .sample(sample)
-                    .column("role"),
+                    units_problem(message)
+                        .unit(unit_id)
+                        .sample(sample)
+                        .column("role"),
                 );
                 continue;
             };

@@ -227,7 +227,10 @@ fn every_problem_is_reported_at_once_with_its_line() {
     let bad = lines.join("\n");
     let mut units = family();
     units[0].people.push(person("NOBODY", "child"));
-    units.push(unit("U-2", &[("C-1", "child"), ("W-9", "aunt")]));
+    units.push(unit(
+        "U-2",
+        &[("C-1", "child"), ("W-9", "aunt"), ("C-2b", "")],
+    ));
     units.push(unit("U-1", &[("X-1", "mother"), ("X-2", "mother")]));
     let mut custody = custody_of(&family());
     custody[0].consent = None;
@@ -274,6 +277,7 @@ fn every_problem_is_reported_at_once_with_its_line() {
         "sample NOBODY is not in the uploaded file",
         "sample C-1 is used twice (already in unit U-1)",
         "unknown role \"aunt\"",
+        "sample C-2b, \"role\": no role given",
         "unit U-2, \"role\": the unit has no mother or father",
         "unit id U-1 is given twice",
         "already has a mother (X-1)",
