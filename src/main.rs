@@ -70,6 +70,8 @@ enum Command {
     /// The audit trail: verify the chain
     #[command(subcommand)]
     Audit(service::AuditCommand),
+    /// A consistent copy of the SQLite store, taken while the service runs
+    Backup(service::BackupArgs),
 }
 
 /// Appends a line to a command's output buffer (writing to a `String` cannot fail).
@@ -141,6 +143,7 @@ fn main() -> ExitCode {
         Command::User(command) => service::user(command),
         Command::Migrate(args) => service::migrate(args),
         Command::Audit(command) => service::audit_command(command),
+        Command::Backup(args) => service::backup(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use lazo_server::{AppState, Backend, Config, SystemClock, keyfile, password};
 use lazo_store::lazo_audit::AuditKey;
-use lazo_store::{AccountStore, AuditStore, NewAccount, Role};
+use lazo_store::{AccountStore, AuditStore, NewAccount, Role, VerificationStore};
 
 use crate::{emit, outln};
 
@@ -43,6 +43,10 @@ pub struct ServeArgs {
     /// Secure, so put the service behind an HTTPS proxy.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
+    /// Roles that must use a second factor (TOTP authenticator app), comma-separated, e.g.
+    /// `admin,supervisor,auditor`; other accounts may enrol by choice (on /totp)
+    #[arg(long, value_delimiter = ',')]
+    pub require_totp: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,7 +75,14 @@ pub enum UserCommand {
         #[command(flatten)]
         storage: StorageArgs,
     },
-    /// List the accounts
+    /// Remove an account's second factor (a lost or replaced device); the holder enrols a new
+    /// one at the next sign-in if their role requires it
+    ResetTotp {
+        name: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// List the accounts: name, role, site, active/disabled, second factor (totp or -)
     List {
         #[command(flatten)]
         storage: StorageArgs,
@@ -182,8 +193,20 @@ async fn serve_with<S: Backend>(
     key_created: bool,
     args: &ServeArgs,
 ) -> Result<()> {
+    let totp_required = args
+        .require_totp
+        .iter()
+        .map(|r| {
+            r.trim().parse::<Role>().map_err(|_| {
+                anyhow::anyhow!(
+                    "--require-totp: unknown role {r:?} (field_agent, lab_analyst, supervisor, auditor, admin)"
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let config = Config {
         secure_cookies: !args.bind.ip().is_loopback(),
+        totp_required,
         ..Config::default()
     };
     let state = AppState::new(store, key, Arc::new(SystemClock), config);
@@ -248,6 +271,7 @@ pub fn user(command: UserCommand) -> Result<()> {
         UserCommand::Add { storage, .. }
         | UserCommand::Disable { storage, .. }
         | UserCommand::ResetPassword { storage, .. }
+        | UserCommand::ResetTotp { storage, .. }
         | UserCommand::List { storage } => storage,
     };
     let (key, _) = keyfile::load_or_create(&storage.key_path())
@@ -339,18 +363,118 @@ async fn user_with<S: AccountStore + AuditStore>(
                 "New one-time password for {name} (shown once; must be changed at first sign-in): {one_time}"
             );
         }
+        UserCommand::ResetTotp { name, .. } => {
+            if !store.set_totp_secret(name, None).await? {
+                bail!("no account {name:?}");
+            }
+            audit(
+                store,
+                key,
+                "totp_reset",
+                &format!("account:{name}"),
+                serde_json::json!({}),
+            )
+            .await?;
+            outln!(out, "Second factor of {name} removed.");
+        }
         UserCommand::List { .. } => {
             for a in store.list_accounts().await? {
                 outln!(
                     out,
-                    "{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}",
                     a.name,
                     a.role,
                     a.site.as_deref().unwrap_or("-"),
-                    if a.disabled { "disabled" } else { "active" }
+                    if a.disabled { "disabled" } else { "active" },
+                    if a.totp_secret.is_some() { "totp" } else { "-" }
                 );
             }
         }
     }
     Ok(out)
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// New directory for the copy (must not exist, or be empty): a data directory that
+    /// `lazo serve --data-dir` can open once the audit key is put back beside it
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `lazo backup`: a consistent copy of the SQLite store taken while the service runs, checked (integrity, audit chain) before it is reported as made. The backup is an
+/// export of every record, so it is audited first, and the copy carries that record.
+pub fn backup(args: BackupArgs) -> Result<()> {
+    if args.storage.database_url.is_some() {
+        bail!(
+            "lazo backup copies the embedded SQLite store. For PostgreSQL use its own online \
+             backup, e.g. `pg_dump --format=custom --file lazo.pgdump \"$LAZO_DATABASE_URL\"`, \
+             and keep the audit key file beside it"
+        );
+    }
+    let key_path = args.storage.key_path();
+    let (key, _) = keyfile::load_or_create(&key_path)
+        .with_context(|| format!("audit key {}", key_path.display()))?;
+    if args.out.exists() && args.out.read_dir()?.next().is_some() {
+        bail!(
+            "{} exists and is not empty; choose a new directory",
+            args.out.display()
+        );
+    }
+    let database = args.storage.data_dir.join(lazo_store_sqlite::DATABASE_FILE);
+    if !database.exists() {
+        bail!(
+            "no database in {} (nothing to back up)",
+            args.storage.data_dir.display()
+        );
+    }
+    let copy = args.out.join(lazo_store_sqlite::DATABASE_FILE);
+    let (runs, records) = runtime()?.block_on(async {
+        let store = lazo_store_sqlite::SqliteStore::open(&args.storage.data_dir)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the database in {}",
+                    args.storage.data_dir.display()
+                )
+            })?;
+        audit(
+            &store,
+            &key,
+            "backup_made",
+            &args.out.display().to_string(),
+            serde_json::json!({}),
+        )
+        .await?;
+        std::fs::create_dir_all(&args.out)?;
+        #[cfg(unix)]
+        std::fs::set_permissions(
+            &args.out,
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )?;
+        let made = store.backup_to(&copy).await;
+        store.close().await;
+        made.with_context(|| format!("backup to {}", copy.display()))?;
+
+        // The copy must stand alone: open it as a data directory and verify its chain with the
+        // key (which is not copied: the README asks for it to be kept apart from backups).
+        let restored = lazo_store_sqlite::SqliteStore::open(&args.out).await?;
+        let runs = restored.count_runs().await;
+        let chain = lazo_store::verify_audit(&restored, &key).await;
+        restored.close().await;
+        let records = match chain? {
+            Ok(v) => v.records,
+            Err(e) => bail!("the backup's audit chain does not verify: {e}"),
+        };
+        Ok::<_, anyhow::Error>((runs?, records))
+    })?;
+    emit(&format!(
+        "Backup written to {} ({runs} runs, audit chain of {records} records verified).\n\
+         It holds children's DNA profiles: keep it encrypted and access-controlled. The audit key\n\
+         ({}) is not in it: keep its copy apart, and put it back (or pass --audit-key) to restore.\n",
+        args.out.display(),
+        key_path.display()
+    ))
 }

@@ -77,15 +77,30 @@ fn accounts_migrate_and_audit_verify() {
     ]);
     stdout_of(&["user", "reset-password", "ana", "--data-dir", data]);
     stdout_of(&["user", "disable", "pedro", "--data-dir", data]);
+    assert!(stdout_of(&["user", "reset-totp", "ana", "--data-dir", data]).contains("removed"));
+    lazo()
+        .args(["user", "reset-totp", "nobody", "--data-dir", data])
+        .assert()
+        .failure();
+    lazo()
+        .args([
+            "serve",
+            "--require-totp",
+            "supervisor,chef",
+            "--data-dir",
+            data,
+        ])
+        .assert()
+        .failure();
     let list = stdout_of(&["user", "list", "--data-dir", data]);
-    assert!(list.contains("ana\tlab_analyst\t-\tactive"), "{list}");
+    assert!(list.contains("ana\tlab_analyst\t-\tactive\t-"), "{list}");
     assert!(
         list.contains("pedro\tfield_agent\tTapachula\tdisabled"),
         "{list}"
     );
     let verified = stdout_of(&["audit", "verify", "--data-dir", data]);
     assert!(
-        verified.contains("audit chain verified: 4 records"),
+        verified.contains("audit chain verified: 5 records"),
         "{verified}"
     );
 
@@ -143,4 +158,89 @@ fn serve_prints_url_and_first_admin_then_answers() {
     assert!(reply.starts_with("HTTP/1.1 401"), "{reply}");
     assert!(reply.contains("\"code\":\"unauthorized\""), "{reply}");
     assert!(reply.to_ascii_lowercase().contains("x-frame-options: deny"));
+}
+
+/// `lazo backup` while `lazo serve` holds the database open: the copy is a data directory of
+/// its own whose chain verifies under the original key (kept apart: it is not copied) and
+/// records the backup, with the saved run in it; a second
+/// backup into the same directory is refused rather than mixed with the first.
+#[test]
+fn backup_while_serving_is_a_complete_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    stdout_of(&[
+        "demo",
+        "--units",
+        "12",
+        "--not-family",
+        "2",
+        "--data-dir",
+        data_s,
+    ]);
+    stdout_of(&[
+        "user",
+        "add",
+        "ana",
+        "--role",
+        "lab_analyst",
+        "--data-dir",
+        data_s,
+    ]);
+    let mut server = StdCommand::new(assert_cmd::cargo::cargo_bin("lazo"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir", data_s])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    assert!(lines.any(|l| l.unwrap().starts_with("Lazo is serving")));
+
+    let copy = dir.path().join("backup");
+    let copy_s = copy.to_str().unwrap();
+    let made = stdout_of(&["backup", "--data-dir", data_s, "--out", copy_s]);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(made.contains("1 runs"), "{made}");
+
+    // The key is kept apart from backups: the copy verifies with the original key.
+    assert!(!copy.join("audit.key").exists());
+    let key = data.join("audit.key");
+    let key = key.to_str().unwrap();
+    let verified = stdout_of(&["audit", "verify", "--data-dir", copy_s, "--audit-key", key]);
+    assert!(verified.contains("audit chain verified"), "{verified}");
+    let list = stdout_of(&["user", "list", "--data-dir", copy_s, "--audit-key", key]);
+    assert!(list.contains("ana\tlab_analyst"), "{list}");
+    let index = dir.path().join("copy.lzi");
+    let built = stdout_of(&[
+        "index",
+        "build",
+        "--data-dir",
+        copy_s,
+        "--out",
+        index.to_str().unwrap(),
+    ]);
+    let indexed: usize = built
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(indexed > 0, "{built}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(copy.join("lazo.sqlite"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let again = lazo()
+        .args(["backup", "--data-dir", data_s, "--out", copy_s])
+        .assert()
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8_lossy(&again).contains("not empty"));
 }

@@ -5,11 +5,16 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use lazo_store::lazo_audit::Record;
-use lazo_store::{CustodyRecord, MAX_PAGE, ProfileRecord, RunDetail, RunId, UnitRow, Verdict};
+use lazo_store::{
+    CustodyRecord, MAX_PAGE, Page, ProfileRecord, ReviewRecord, RunAlert, RunDetail, RunId,
+    UnitRow, Verdict,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{self, User};
 use crate::error::{ApiError, RequestId};
+use crate::html::unit_path;
+use crate::review::{self, SignOff};
 use crate::{AppState, Backend};
 
 fn parse_run(id: &str) -> Result<RunId, ApiError> {
@@ -42,6 +47,8 @@ pub(crate) struct UnitView {
     pub unit: UnitRow,
     pub report_json: String,
     pub profiles: Vec<ProfileRecord>,
+    /// The unit's sign-offs, oldest first (the last is the current one).
+    pub reviews: Vec<ReviewRecord>,
 }
 
 /// Reads a unit report and its members' profiles; audited before anything is returned
@@ -75,6 +82,7 @@ pub(crate) async fn read_unit<S: Backend>(
         .into_iter()
         .filter(|p| samples.contains(&p.sample_id.as_str()))
         .collect();
+    let reviews = state.store.unit_reviews(id, unit_id).await?;
     let detail = serde_json::json!({"request_id": request_id.0});
     state
         .audit(
@@ -98,6 +106,7 @@ pub(crate) async fn read_unit<S: Backend>(
         unit,
         report_json,
         profiles,
+        reviews,
     })
 }
 
@@ -147,6 +156,9 @@ pub(crate) async fn read_audit<S: Backend>(
 pub struct SignInBody {
     name: String,
     password: String,
+    /// The second factor's code, for accounts that have one.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -155,6 +167,7 @@ struct Me<'a> {
     role: lazo_store::Role,
     site: Option<&'a str>,
     must_change_password: bool,
+    must_enroll_totp: bool,
 }
 
 fn me_of(user: &User) -> Me<'_> {
@@ -163,6 +176,7 @@ fn me_of(user: &User) -> Me<'_> {
         role: user.role,
         site: user.site.as_deref(),
         must_change_password: user.must_change_password,
+        must_enroll_totp: user.must_enroll_totp,
     }
 }
 
@@ -172,7 +186,14 @@ pub async fn sign_in<S: Backend>(
     Extension(request_id): Extension<RequestId>,
     Json(body): Json<SignInBody>,
 ) -> Result<Response, ApiError> {
-    let signed = auth::sign_in(&state, &body.name, &body.password, &request_id.0).await?;
+    let signed = auth::sign_in(
+        &state,
+        &body.name,
+        &body.password,
+        body.code.as_deref(),
+        &request_id.0,
+    )
+    .await?;
     let cookie = auth::set_cookie(
         auth::SESSION_COOKIE,
         &signed.token,
@@ -275,7 +296,7 @@ pub async fn units<S: Backend>(
 }
 
 /// GET /api/runs/{id}/units/{unit} → `{"unit": {...}, "report": <stored JSON, byte for byte>,
-/// "profiles": [...]}`.
+/// "profiles": [...], "reviews": [...]}` (sign-offs oldest first).
 pub async fn unit<S: Backend>(
     State(state): State<AppState<S>>,
     Extension(user): Extension<User>,
@@ -284,10 +305,11 @@ pub async fn unit<S: Backend>(
 ) -> Result<Response, ApiError> {
     let view = read_unit(&state, &user, &request_id, parse_run(&id)?, &unit_id).await?;
     let body = format!(
-        r#"{{"unit":{},"report":{},"profiles":{}}}"#,
+        r#"{{"unit":{},"report":{},"profiles":{},"reviews":{}}}"#,
         encode(&view.unit),
         view.report_json,
         encode(&view.profiles),
+        encode(&view.reviews),
     );
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
@@ -360,4 +382,171 @@ pub async fn audit<S: Backend>(
 ) -> Result<Response, ApiError> {
     let records = read_audit(&state, &user, &request_id, p.after, p.limit.unwrap_or(100)).await?;
     Ok(Json(serde_json::json!({ "records": records })).into_response())
+}
+
+/// `?page=` (from 1) and `?per_page=` (default 50, at most [`MAX_PAGE`]).
+#[derive(Debug, Deserialize)]
+pub struct PageNumber {
+    pub page: Option<u64>,
+    pub per_page: Option<u32>,
+}
+
+impl PageNumber {
+    /// The page (from 1), its size, and the offset of its first row.
+    pub(crate) fn resolve(&self) -> (u64, u32, u64) {
+        let page = self.page.unwrap_or(1).max(1);
+        let per_page = self.per_page.unwrap_or(50).clamp(1, MAX_PAGE);
+        (
+            page,
+            per_page,
+            (page - 1).saturating_mul(u64::from(per_page)),
+        )
+    }
+}
+
+/// The envelope of a paginated list.
+fn paged<T: Serialize>(key: &str, page: u64, per_page: u32, total: u64, items: T) -> Response {
+    let mut body = serde_json::json!({
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+        "pages": total.div_ceil(u64::from(per_page)),
+    });
+    body[key] = serde_json::to_value(items).unwrap_or_default();
+    Json(body).into_response()
+}
+
+/// GET /api/review-queue?page= → `{"total","page","per_page","pages","items"}`: units no one
+/// has signed off, not supported and inconclusive first, older runs first. Supervisors only.
+pub async fn review_queue<S: Backend>(
+    State(state): State<AppState<S>>,
+    Query(q): Query<PageNumber>,
+) -> Result<Response, ApiError> {
+    let (page, per_page, offset) = q.resolve();
+    let queue = state.store.review_queue(per_page, offset).await?;
+    Ok(paged("items", page, per_page, queue.total, queue.items))
+}
+
+/// A sign-off as JSON: `{"decision": "confirmed"|"overridden", "verdict"?, "reason"?,
+/// "previous_version"?}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SignOffBody {
+    decision: String,
+    verdict: Option<String>,
+    reason: Option<String>,
+    previous_version: Option<u32>,
+}
+
+/// POST /api/runs/{id}/units/{unit}/review → 201 `{"review", "repeated": false}`, or 200 with
+/// `"repeated": true` when the same sign-off was already the latest (nothing stored); 400 for
+/// an invalid one, 409 when someone signed the unit after `previous_version`. Supervisors only.
+pub async fn sign_off<S: Backend>(
+    State(state): State<AppState<S>>,
+    Extension(user): Extension<User>,
+    Extension(request_id): Extension<RequestId>,
+    Path((id, unit_id)): Path<(String, String)>,
+    Json(body): Json<SignOffBody>,
+) -> Result<Response, ApiError> {
+    let input = SignOff {
+        decision: body.decision,
+        verdict: body.verdict,
+        reason: body.reason,
+        previous_version: body.previous_version,
+    };
+    let signed =
+        review::sign_off(&state, &user, &request_id, parse_run(&id)?, &unit_id, input).await?;
+    let status = if signed.repeated {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((
+        status,
+        Json(serde_json::json!({"review": signed.review, "repeated": signed.repeated})),
+    )
+        .into_response())
+}
+
+/// One page of the alerts of every run, newest run first; audited (`read_alerts`) before it is
+/// returned: repeat-child alerts name children and the adults with them.
+pub(crate) async fn read_alert_page<S: Backend>(
+    state: &AppState<S>,
+    user: &User,
+    request_id: &RequestId,
+    q: &PageNumber,
+) -> Result<(u64, u32, Page<RunAlert>), ApiError> {
+    let (page, per_page, offset) = q.resolve();
+    let alerts = state.store.list_alerts(per_page, offset).await?;
+    state
+        .audit(
+            &user.name,
+            "read_alerts",
+            "alerts",
+            serde_json::json!({"request_id": request_id.0, "page": page, "shown": alerts.items.len()}),
+        )
+        .await?;
+    Ok((page, per_page, alerts))
+}
+
+/// An alert's details as JSON (the stored text when it is not JSON).
+pub(crate) fn alert_detail(alert: &RunAlert) -> serde_json::Value {
+    serde_json::from_str(&alert.alert.detail_json)
+        .unwrap_or_else(|_| serde_json::Value::String(alert.alert.detail_json.clone()))
+}
+
+/// The pages of the units where a repeat child was presented before: in the run the detail
+/// names (`run_id`, alerts across runs), else in the alert's own run.
+pub(crate) fn earlier_units(
+    alert: &RunAlert,
+    detail: &serde_json::Value,
+) -> Vec<(RunId, String, String)> {
+    let empty = Vec::new();
+    detail["earlier"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .filter_map(|e| {
+            let unit = e["unit_id"].as_str()?;
+            let run = e["run_id"]
+                .as_str()
+                .and_then(|r| r.parse::<RunId>().ok())
+                .unwrap_or(alert.run_id);
+            Some((run, unit.to_string(), unit_path(run, unit)))
+        })
+        .collect()
+}
+
+/// GET /api/alerts?page= → `{"total","page","per_page","pages","alerts"}`, each alert with
+/// its run, its unit's page (`unit_link`) and the earlier units' pages (`earlier_links`).
+/// Analysts and supervisors; audited.
+pub async fn all_alerts<S: Backend>(
+    State(state): State<AppState<S>>,
+    Extension(user): Extension<User>,
+    Extension(request_id): Extension<RequestId>,
+    Query(q): Query<PageNumber>,
+) -> Result<Response, ApiError> {
+    let (page, per_page, alerts) = read_alert_page(&state, &user, &request_id, &q).await?;
+    let items: Vec<serde_json::Value> = alerts
+        .items
+        .iter()
+        .map(|a| {
+            let detail = alert_detail(a);
+            let earlier: Vec<String> = earlier_units(a, &detail)
+                .into_iter()
+                .map(|(_, _, link)| link)
+                .collect();
+            serde_json::json!({
+                "run_id": a.run_id,
+                "run_started_at": a.run_started_at,
+                "unit_id": a.alert.unit_id,
+                "kind": a.alert.kind,
+                "sample_id": a.alert.sample_id,
+                "detail": detail,
+                "unit_link": unit_path(a.run_id, &a.alert.unit_id),
+                "earlier_links": earlier,
+            })
+        })
+        .collect();
+    Ok(paged("alerts", page, per_page, alerts.total, items))
 }

@@ -48,6 +48,10 @@ role_set!(
     AnalystOrSupervisor = [LabAnalyst, Supervisor]
 );
 role_set!(
+    /// Those who sign off verdicts (confirm or override) and work the review queue.
+    SupervisorOnly = [Supervisor]
+);
+role_set!(
     /// The audit log's readers.
     AuditorOnly = [Auditor]
 );
@@ -63,6 +67,9 @@ pub struct User {
     pub role: Role,
     pub site: Option<String>,
     pub must_change_password: bool,
+    /// The account's role requires a second factor and none is enrolled yet: until it is, only
+    /// the routes reachable before a password change are open.
+    pub must_enroll_totp: bool,
     /// The session's CSRF token (hidden field of every form).
     pub csrf: String,
     pub token_hash: String,
@@ -165,6 +172,8 @@ pub async fn authenticate<S: Backend>(
     };
     state.store.touch_session(&hash, now).await?;
     Ok(User {
+        must_enroll_totp: state.config.totp_required.contains(&account.role)
+            && account.totp_secret.is_none(),
         name: account.name,
         role: account.role,
         site: account.site,
@@ -219,6 +228,14 @@ pub async fn gate<S: Backend>(
     };
     let user = match authenticate(&gate.app, request.headers()).await {
         Ok(user) => user,
+        // A person opening a page without a session is sent to sign in; API clients get 401.
+        Err(e)
+            if e.status == StatusCode::UNAUTHORIZED
+                && request.method() == axum::http::Method::GET
+                && !request.uri().path().starts_with("/api") =>
+        {
+            return Redirect::to("/sign-in").into_response();
+        }
         Err(e) => return e.into_response(),
     };
     if user.must_change_password && !before_password_change {
@@ -231,6 +248,17 @@ pub async fn gate<S: Backend>(
             .into_response();
         }
         return Redirect::to("/password").into_response();
+    }
+    if user.must_enroll_totp && !before_password_change {
+        if request.uri().path().starts_with("/api") {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                "totp_enrollment_required",
+                "your role requires a second factor: enrol an authenticator app first (/totp)",
+            )
+            .into_response();
+        }
+        return Redirect::to("/totp").into_response();
     }
     if !user.is(roles) {
         let request_id = request
@@ -265,6 +293,8 @@ enum Failure {
     Disabled,
     Locked,
     BadPassword,
+    /// Right password; the second-factor code missing, wrong or already used.
+    BadCode,
 }
 
 /// A successful sign-in: the cookie's token and the account.
@@ -281,6 +311,7 @@ pub async fn sign_in<S: Backend>(
     state: &AppState<S>,
     name: &str,
     password_given: &str,
+    code: Option<&str>,
     request_id: &str,
 ) -> Result<SignedIn, ApiError> {
     let now = state.clock.now_ms();
@@ -298,7 +329,16 @@ pub async fn sign_in<S: Backend>(
         Some(a) if a.disabled => Some(Failure::Disabled),
         Some(a) if a.locked_until_ms.is_some_and(|until| until > now) => Some(Failure::Locked),
         Some(_) if !matches => Some(Failure::BadPassword),
-        Some(_) => None,
+        Some(a) => match &a.totp_secret {
+            None => None,
+            Some(secret) => {
+                let step = code.and_then(|c| crate::totp::check(secret, c, now));
+                match step {
+                    Some(step) if state.store.claim_totp_step(&a.name, step).await? => None,
+                    _ => Some(Failure::BadCode),
+                }
+            }
+        },
     };
     let target = format!("account:{name}");
     if let Some(failure) = failure {
@@ -306,7 +346,9 @@ pub async fn sign_in<S: Backend>(
             "request_id": request_id,
             "reason": format!("{failure:?}"),
         });
-        if failure == Failure::BadPassword {
+        // A wrong code counts towards the lock like a wrong password: guessing codes is no
+        // cheaper than guessing passwords.
+        if matches!(failure, Failure::BadPassword | Failure::BadCode) {
             let after = state
                 .store
                 .record_failed_sign_in(&name, now, state.config.max_failures, state.config.lock_ms)
@@ -321,7 +363,7 @@ pub async fn sign_in<S: Backend>(
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "sign_in_failed",
-            "wrong name or password, or the account is locked or disabled",
+            "wrong name, password or authenticator code, or the account is locked or disabled",
         ));
     }
     let Some(account) = account else {
@@ -348,6 +390,8 @@ pub async fn sign_in<S: Backend>(
     Ok(SignedIn {
         token,
         user: User {
+            must_enroll_totp: state.config.totp_required.contains(&account.role)
+                && account.totp_secret.is_none(),
             name: account.name,
             role: account.role,
             site: account.site,

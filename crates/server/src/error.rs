@@ -96,9 +96,16 @@ pub async fn finish(mut request: Request, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api");
     let method = request.method().clone();
     let path = request.uri().path().to_string();
+    let query_lang = crate::i18n::Lang::from_query(request.uri().query());
     let mut response = next.run(request).await;
     let status = response.status();
     tracing::info!(request_id = %id, %method, %path, status = status.as_u16(), "request");
+    if response.extensions().get::<ErrorInfo>().is_none()
+        && (status.is_client_error() || status.is_server_error())
+        && !is_rendered(&response)
+    {
+        response = adopt_rejection(response).await;
+    }
     if let Some(info) = response.extensions_mut().remove::<ErrorInfo>() {
         let (mut body, content_type) = if api {
             (
@@ -139,5 +146,52 @@ pub async fn finish(mut request: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(&id) {
         headers.insert("x-request-id", value);
     }
+    // A language chosen with `?lang=` stays chosen on the following pages.
+    if let Some(lang) = query_lang
+        && let Ok(value) = HeaderValue::from_str(&crate::i18n::lang_cookie(lang))
+    {
+        headers.append(header::SET_COOKIE, value);
+    }
     response
+}
+
+/// Whether an error answer is a page or JSON document a handler made on purpose (a form shown
+/// again with its problems, the intake's list of problems), which is kept as it is. Extractor
+/// rejections are plain text or empty.
+fn is_rendered(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html") || t.starts_with("application/json"))
+}
+
+/// An error answer made by something other than [`ApiError`] (an extractor's rejection: a
+/// malformed JSON body, a wrong content type, an unknown method) gets the same body as every
+/// other error; its plain-text explanation becomes the message.
+async fn adopt_rejection(response: Response) -> Response {
+    let status = response.status();
+    let (mut parts, body) = response.into_parts();
+    let text = match axum::body::to_bytes(body, 4096).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
+        s if s.is_server_error() => "internal",
+        _ => "error",
+    };
+    let message = if text.is_empty() || status.is_server_error() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.extensions.insert(ErrorInfo { code, message });
+    Response::from_parts(parts, axum::body::Body::empty())
 }

@@ -1,5 +1,6 @@
 //! English and Spanish labels: a small message table. The language comes from `?lang=es|en`,
-//! else `Accept-Language`, else English.
+//! else the language cookie (set whenever `?lang=` is given, so a choice made once holds on
+//! the following pages), else `Accept-Language`, else English.
 
 use axum::http::HeaderMap;
 
@@ -17,16 +18,25 @@ impl Lang {
         }
     }
 
-    /// From the query's `lang=` first, then the first supported `Accept-Language` tag.
+    /// The query's `lang=`, if it names a supported language.
+    pub fn from_query(query: Option<&str>) -> Option<Lang> {
+        query?.split('&').find_map(|pair| match pair {
+            "lang=es" => Some(Lang::Es),
+            "lang=en" => Some(Lang::En),
+            _ => None,
+        })
+    }
+
+    /// From the query's `lang=` first, then the language cookie, then the first supported
+    /// `Accept-Language` tag.
     pub fn pick(query: Option<&str>, headers: &HeaderMap) -> Lang {
-        if let Some(q) = query {
-            for pair in q.split('&') {
-                match pair {
-                    "lang=es" => return Lang::Es,
-                    "lang=en" => return Lang::En,
-                    _ => {}
-                }
-            }
+        if let Some(lang) = Lang::from_query(query) {
+            return lang;
+        }
+        match crate::auth::cookie(headers, LANG_COOKIE) {
+            Some("es") => return Lang::Es,
+            Some("en") => return Lang::En,
+            _ => {}
         }
         let accept = headers
             .get("accept-language")
@@ -48,6 +58,17 @@ impl Lang {
         }
         Lang::En
     }
+}
+
+/// The cookie that remembers the chosen language (not a secret; readable by the page).
+pub const LANG_COOKIE: &str = "lazo_lang";
+
+/// `Set-Cookie` value remembering `lang` for a year.
+pub fn lang_cookie(lang: Lang) -> String {
+    format!(
+        "{LANG_COOKIE}={}; Path=/; SameSite=Strict; Max-Age=31536000",
+        lang.code()
+    )
 }
 
 /// The label `key` in `lang` (the key itself when missing, which a test forbids).
@@ -80,10 +101,47 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "bad_sign_in",
-        "Wrong name or password, or the account is locked.",
-        "Nombre o contraseña incorrectos, o la cuenta está bloqueada.",
+        "Wrong name, password or code, or the account is locked.",
+        "Nombre, contraseña o código incorrectos, o la cuenta está bloqueada.",
     ),
     ("dashboard", "Dashboard", "Panel"),
+    ("second_factor", "Second factor", "Segundo factor"),
+    ("pedigree", "Claimed pedigree", "Genealogía declarada"),
+    (
+        "pedigree_key",
+        "Square: claimed father · circle: claimed mother · diamond: child. Green solid: consistent · yellow dotted: weak · red dashed with ✗: excluded.",
+        "Cuadrado: padre declarado · círculo: madre declarada · rombo: menor. Verde continua: consistente · amarilla punteada: débil · roja discontinua con ✗: excluida.",
+    ),
+    ("link_consistent", "consistent", "consistente"),
+    ("link_weak", "weak", "débil"),
+    ("link_excluded", "excluded", "excluida"),
+    (
+        "totp_code",
+        "Authenticator code (if you have set one up)",
+        "Código del autenticador (si lo configuró)",
+    ),
+    (
+        "totp_intro",
+        "Add this key to an authenticator app (type it, or open the otpauth link on the phone), then type the 6-digit code the app shows.",
+        "Agregue esta clave a una aplicación de autenticación (escríbala o abra el enlace otpauth en el teléfono) y escriba el código de 6 dígitos que muestra la aplicación.",
+    ),
+    ("totp_key", "Key", "Clave"),
+    ("totp_turn_on", "Turn on", "Activar"),
+    (
+        "totp_on",
+        "A second factor is set up: every sign-in asks for a code from your app. If you lose the device, ask an administrator to reset it.",
+        "El segundo factor está activo: cada inicio de sesión pide un código de su aplicación. Si pierde el dispositivo, pida a un administrador que lo restablezca.",
+    ),
+    (
+        "totp_required",
+        "Your role requires a second factor. Set it up to continue.",
+        "Su rol exige un segundo factor. Configúrelo para continuar.",
+    ),
+    (
+        "totp_bad_code",
+        "That code does not match. Check the phone's clock and type the current code.",
+        "El código no coincide. Revise la hora del teléfono y escriba el código actual.",
+    ),
     ("runs", "Verification runs", "Corridas de verificación"),
     ("started", "Started", "Inicio"),
     ("kind", "Kind", "Tipo"),
@@ -120,6 +178,89 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Your role does not include casework.",
         "Su rol no incluye casos.",
     ),
+    // Review, alerts, dashboard.
+    ("review_queue", "Review queue", "Cola de revisión"),
+    (
+        "awaiting_review",
+        "Awaiting review",
+        "Pendientes de revisión",
+    ),
+    (
+        "queue_empty",
+        "Every unit has been signed off.",
+        "Todas las unidades están revisadas.",
+    ),
+    ("sign_off", "Supervisor sign-off", "Revisión del supervisor"),
+    (
+        "sign_off_history",
+        "Sign-off history",
+        "Historial de revisiones",
+    ),
+    (
+        "no_sign_off",
+        "Not signed off yet: awaiting review.",
+        "Aún sin revisar: pendiente de revisión.",
+    ),
+    ("current_sign_off", "Current sign-off", "Revisión vigente"),
+    ("decision", "Decision", "Decisión"),
+    ("confirmed", "Confirmed", "Confirmado"),
+    ("overridden", "Overridden", "Modificado"),
+    (
+        "machine_verdict",
+        "Machine verdict",
+        "Veredicto del sistema",
+    ),
+    ("final_verdict", "Final verdict", "Veredicto final"),
+    ("reason", "Reason", "Motivo"),
+    ("reviewer", "Reviewer", "Revisor"),
+    ("by", "by", "por"),
+    (
+        "confirm_verdict",
+        "Confirm the verdict",
+        "Confirmar el veredicto",
+    ),
+    (
+        "override_verdict",
+        "Override the verdict",
+        "Modificar el veredicto",
+    ),
+    ("new_verdict", "New verdict", "Nuevo veredicto"),
+    ("reason_optional", "Reason (optional)", "Motivo (opcional)"),
+    (
+        "reason_required",
+        "Reason (required)",
+        "Motivo (obligatorio)",
+    ),
+    ("run", "Run", "Corrida"),
+    ("child", "Child", "Menor"),
+    (
+        "adults_now",
+        "Adults with the child now",
+        "Adultos con el menor ahora",
+    ),
+    ("earlier", "Presented before", "Presentado antes"),
+    ("as_sample", "as", "como"),
+    ("in_unit", "in unit", "en la unidad"),
+    ("with_adults", "with", "con"),
+    ("no_adult", "no adult", "ningún adulto"),
+    ("mother", "mother", "madre"),
+    ("father", "father", "padre"),
+    ("shared_loci", "loci shared", "loci compartidos"),
+    ("repeat_child", "Repeat child", "Menor repetido"),
+    ("no_alerts", "No alerts.", "Sin alertas."),
+    ("counts", "Counts", "Totales"),
+    ("reviewed", "Signed off", "Revisadas"),
+    ("last_30_days", "The last 30 days", "Los últimos 30 días"),
+    ("verdicts_per_day", "Verdicts per day", "Veredictos por día"),
+    ("alerts_per_day", "Alerts per day", "Alertas por día"),
+    (
+        "numbers_per_day",
+        "The numbers, day by day",
+        "Las cifras, día por día",
+    ),
+    ("date_utc", "Date (UTC)", "Fecha (UTC)"),
+    ("page", "Page", "Página"),
+    ("of", "of", "de"),
     ("new_intake", "New intake", "Nueva admisión"),
     (
         "intake",
@@ -130,9 +271,6 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("people", "People", "Personas"),
     ("sample_id", "Sample id", "Id. de la muestra"),
     ("role", "Role", "Rol"),
-    ("mother", "Mother", "Madre"),
-    ("father", "Father", "Padre"),
-    ("child", "Child", "Menor"),
     ("consent", "Consent given", "Consentimiento otorgado"),
     ("yes", "Yes", "Sí"),
     ("no", "No", "No"),
@@ -182,6 +320,31 @@ mod tests {
             );
         }
         assert_eq!(t(Lang::Es, "sign_in"), "Iniciar sesión");
+    }
+
+    /// Every `t(lang, "key")` in the pages names a label that exists (a missing one shows "?"),
+    /// and so does every word the pages look up from the store's vocabulary.
+    #[test]
+    fn every_label_used_is_defined() {
+        let defined = |key: &str| MESSAGES.iter().any(|(k, _, _)| *k == key);
+        for source in [
+            include_str!("pages.rs"),
+            include_str!("html.rs"),
+            include_str!("intake.rs"),
+        ] {
+            for rest in source.split("t(lang, \"").skip(1) {
+                let key = rest.split('"').next().unwrap_or_default();
+                assert!(defined(key), "label {key:?} is used but not defined");
+            }
+        }
+        let words = lazo_store::Verdict::ALL
+            .iter()
+            .map(|v| v.as_str())
+            .chain(lazo_store::Decision::ALL.iter().map(|d| d.as_str()))
+            .chain(["mother", "father"]);
+        for word in words {
+            assert!(defined(word), "{word}");
+        }
     }
 
     #[test]

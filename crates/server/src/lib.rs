@@ -14,6 +14,8 @@
 //!   only its SHA-256 in the database; 30 minutes idle ends a session; 5 consecutive failures
 //!   lock an account for 10 minutes. Time comes from [`clock::Clock`] in the state, so tests
 //!   move it instead of sleeping.
+//! - Second factor: TOTP ([`totp`]), enforceable per role ([`Config::totp_required`]); a code
+//!   is accepted once, and wrong codes count towards the lock.
 //! - CSRF: every form POST carries the session's token (or, before sign-in, a double-submit
 //!   cookie); JSON endpoints require `Content-Type: application/json`, which a cross-site form
 //!   cannot send.
@@ -24,6 +26,11 @@
 //!   refused) is appended to the hash chain before the data is returned (no record, no data).
 //! - Sites: a field agent's intakes record their site, and they list and open only their own
 //!   site's runs (another site's run is "not found").
+//! - Review: supervisors confirm or override a stored verdict with a written reason
+//!   ([`lazo_store::ReviewStore`]); each sign-off follows the unit's latest one (a repeated
+//!   submission of the same sign-off is answered with the stored one, a stale one is a 409) and
+//!   is audited (`review_saved`) before the answer. The dashboard's charts are SVG drawn on the
+//!   server, with the same numbers in a table.
 
 pub mod auth;
 pub mod clock;
@@ -33,15 +40,20 @@ pub mod intake;
 pub mod keyfile;
 pub mod password;
 pub mod routes;
+pub mod totp;
 
 mod api;
+mod charts;
 mod html;
 mod pages;
+mod pedigree;
+mod review;
+mod second_factor;
 
 use std::sync::Arc;
 
 use lazo_store::lazo_audit::{AuditKey, Event};
-use lazo_store::{AccountStore, AuditStore, StoreError, VerificationStore};
+use lazo_store::{AccountStore, AuditStore, ReviewStore, StoreError, VerificationStore};
 
 pub use auth::{RoleSet, User};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -51,11 +63,11 @@ pub use routes::{RouteSpec, route_table, router};
 
 /// What the service needs from its database.
 pub trait Backend:
-    VerificationStore + AccountStore + AuditStore + Clone + Send + Sync + 'static
+    VerificationStore + AccountStore + AuditStore + ReviewStore + Clone + Send + Sync + 'static
 {
 }
 impl<T> Backend for T where
-    T: VerificationStore + AccountStore + AuditStore + Clone + Send + Sync + 'static
+    T: VerificationStore + AccountStore + AuditStore + ReviewStore + Clone + Send + Sync + 'static
 {
 }
 
@@ -72,6 +84,10 @@ pub struct Config {
     pub lock_ms: i64,
     /// Cost of new password hashes.
     pub password: password::Cost,
+    /// Roles whose accounts must enrol a second factor (TOTP) before they can do anything but
+    /// enrol; accounts of other roles may enrol by choice. Once enrolled, every sign-in needs a
+    /// code.
+    pub totp_required: Vec<lazo_store::Role>,
 }
 
 impl Default for Config {
@@ -82,6 +98,7 @@ impl Default for Config {
             max_failures: 5,
             lock_ms: 10 * 60 * 1000,
             password: password::Cost::DEFAULT,
+            totp_required: Vec::new(),
         }
     }
 }

@@ -7,10 +7,12 @@ use axum::http::Method;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{MethodRouter, delete, get, post};
 
-use crate::auth::{Access, AnalystOrSupervisor, Anyone, AuditorOnly, Casework, Gate, RoleSet};
+use crate::auth::{
+    Access, AnalystOrSupervisor, Anyone, AuditorOnly, Casework, Gate, RoleSet, SupervisorOnly,
+};
 use crate::error::ApiError;
 use crate::intake::MAX_UPLOAD_BYTES;
-use crate::{AppState, Backend, api, intake, pages};
+use crate::{AppState, Backend, api, intake, pages, second_factor};
 
 /// One route: method, path (axum syntax, `{id}` a run id, `{unit}` a unit id) and access.
 #[derive(Clone, Debug)]
@@ -46,6 +48,10 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
     vec![
         // Pages.
         (
+            spec(M::GET, "/static/lazo.css", public, false),
+            get(crate::html::stylesheet),
+        ),
+        (
             spec(M::GET, "/sign-in", public, false),
             get(pages::sign_in_form::<S>),
         ),
@@ -66,6 +72,14 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
             post(pages::change_password::<S>),
         ),
         (
+            spec(M::GET, "/totp", early::<Anyone>(), false),
+            get(second_factor::form::<S>),
+        ),
+        (
+            spec(M::POST, "/totp", early::<Anyone>(), true),
+            post(second_factor::submit::<S>),
+        ),
+        (
             spec(M::GET, "/", Access::of::<Anyone>(), false),
             get(pages::dashboard::<S>),
         ),
@@ -81,6 +95,28 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
                 false,
             ),
             get(pages::unit::<S>),
+        ),
+        (
+            spec(
+                M::POST,
+                "/runs/{id}/units/{unit}/review",
+                Access::of::<SupervisorOnly>(),
+                true,
+            ),
+            post(pages::review::<S>),
+        ),
+        (
+            spec(M::GET, "/review", Access::of::<SupervisorOnly>(), false),
+            get(pages::review_queue::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/alerts",
+                Access::of::<AnalystOrSupervisor>(),
+                false,
+            ),
+            get(pages::alerts::<S>),
         ),
         (
             spec(M::GET, "/audit", Access::of::<AuditorOnly>(), false),
@@ -106,6 +142,14 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
         (
             spec(M::GET, "/api/me", early::<Anyone>(), false),
             get(api::me),
+        ),
+        (
+            spec(M::GET, "/api/totp/new", early::<Anyone>(), false),
+            get(second_factor::api_new::<S>),
+        ),
+        (
+            spec(M::POST, "/api/totp", early::<Anyone>(), false),
+            post(second_factor::api_enrol::<S>),
         ),
         (
             spec(M::GET, "/api/runs", Access::of::<Casework>(), false),
@@ -141,6 +185,33 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
                 false,
             ),
             get(api::alerts::<S>),
+        ),
+        (
+            spec(
+                M::POST,
+                "/api/runs/{id}/units/{unit}/review",
+                Access::of::<SupervisorOnly>(),
+                false,
+            ),
+            post(api::sign_off::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/api/review-queue",
+                Access::of::<SupervisorOnly>(),
+                false,
+            ),
+            get(api::review_queue::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/api/alerts",
+                Access::of::<AnalystOrSupervisor>(),
+                false,
+            ),
+            get(api::all_alerts::<S>),
         ),
         (
             spec(

@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use lazo_server::auth::Access;
 use lazo_server::password::{self, Cost};
-use lazo_server::{AppState, Backend, Config, ManualClock, route_table, router};
+use lazo_server::{AppState, Backend, Clock, Config, ManualClock, route_table, router};
 use lazo_store::lazo_audit::AuditKey;
 use lazo_store::{NewAccount, Role, RunId, conformance};
 use sqlx::{AssertSqlSafe, Connection};
@@ -143,7 +143,9 @@ impl<S: Backend> App<S> {
         let reply = self.api_sign_in(role.as_str(), &password_of(role)).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         let cookie = reply.cookie("lazo_session").unwrap();
-        let me = self.get("/", Some(&cookie)).await;
+        // The password form is open to every signed-in account, even one that must enrol a
+        // second factor first, and carries the session's CSRF token like every form.
+        let me = self.get("/password", Some(&cookie)).await;
         let csrf = me
             .body
             .split(r#"name="csrf" value=""#)
@@ -152,6 +154,38 @@ impl<S: Backend> App<S> {
             .unwrap()
             .to_string();
         (cookie, csrf)
+    }
+
+    /// The same store and clock, served with `roles` required to have a second factor.
+    fn requiring_totp(self, roles: &[Role]) -> App<S> {
+        let config = Config {
+            totp_required: roles.to_vec(),
+            ..(*self.state.config).clone()
+        };
+        let state = AppState::new(
+            self.state.store.clone(),
+            self.state.key.clone(),
+            self.clock.clone(),
+            config,
+        );
+        App {
+            router: router(state.clone()),
+            state,
+            clock: self.clock,
+        }
+    }
+
+    async fn sign_in_with_code(&self, role: Role, code: &str) -> Reply {
+        let body =
+            serde_json::json!({"name": role.as_str(), "password": password_of(role), "code": code})
+                .to_string();
+        self.send(
+            Method::POST,
+            "/api/session",
+            &[],
+            Some(("application/json", body)),
+        )
+        .await
     }
 
     async fn verify_chain(&self) -> Result<u64, String> {
@@ -175,6 +209,134 @@ impl<S: Backend> App<S> {
 }
 
 // ---- scenarios, each run on every backend ----
+
+/// A role that requires a second factor can do nothing but enrol until it has one; enrolment
+/// needs a real code; afterwards every sign-in needs a fresh code (none, a wrong one or a
+/// replayed one fails and counts towards the lock); roles without the requirement are untouched.
+async fn second_factor<S: Backend>(app: App<S>) {
+    let app = app.requiring_totp(&[Role::Supervisor]);
+    let (cookie, csrf) = app.session(Role::Supervisor).await;
+    let blocked = app.get("/api/runs", Some(&cookie)).await;
+    assert_eq!(blocked.status, StatusCode::FORBIDDEN);
+    assert_eq!(blocked.json()["error"]["code"], "totp_enrollment_required");
+    let page = app.get("/", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.headers[header::LOCATION], "/totp");
+    assert_eq!(
+        app.get("/api/me", Some(&cookie)).await.json()["must_enroll_totp"],
+        true
+    );
+    // An analyst is not required to enrol.
+    let (analyst, _) = app.session(Role::LabAnalyst).await;
+    assert_eq!(
+        app.get("/api/runs", Some(&analyst)).await.status,
+        StatusCode::OK
+    );
+
+    // Enrolment: the page offers a key; a wrong code is refused and nothing is stored.
+    let form = app.get("/totp", Some(&cookie)).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let secret = form
+        .body
+        .split(r#"name="secret" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let urlenc = "application/x-www-form-urlencoded";
+    let wrong = app
+        .send(
+            Method::POST,
+            "/totp",
+            &[&cookie],
+            Some((urlenc, format!("csrf={csrf}&secret={secret}&code=000000"))),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(
+        app.state
+            .store
+            .account("supervisor")
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .is_none()
+    );
+    let now = app.clock.now_ms();
+    let code = lazo_server::totp::code_at(&secret, now).unwrap();
+    let no_csrf = app
+        .send(
+            Method::POST,
+            "/totp",
+            &[&cookie],
+            Some((urlenc, format!("secret={secret}&code={code}"))),
+        )
+        .await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+    let enrolled = app
+        .send(
+            Method::POST,
+            "/totp",
+            &[&cookie],
+            Some((urlenc, format!("csrf={csrf}&secret={secret}&code={code}"))),
+        )
+        .await;
+    assert_eq!(enrolled.status, StatusCode::SEE_OTHER, "{}", enrolled.body);
+    assert_eq!(
+        app.get("/api/runs", Some(&cookie)).await.status,
+        StatusCode::OK
+    );
+    assert!(app.actions().await.contains(&"totp_enrolled".to_string()));
+
+    // Sign-ins now need a code: none, wrong, or the enrolment code again all fail.
+    assert_eq!(
+        app.api_sign_in("supervisor", &password_of(Role::Supervisor))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let wrong_code = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    assert_eq!(
+        app.sign_in_with_code(Role::Supervisor, &wrong_code)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.sign_in_with_code(Role::Supervisor, &code).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the code used to enrol cannot be replayed"
+    );
+    app.clock.advance_ms(30_000);
+    let next = lazo_server::totp::code_at(&secret, app.clock.now_ms()).unwrap();
+    let ok = app.sign_in_with_code(Role::Supervisor, &next).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(ok.json()["must_enroll_totp"], false);
+    assert_eq!(
+        app.sign_in_with_code(Role::Supervisor, &next).await.status,
+        StatusCode::UNAUTHORIZED,
+        "a code is accepted once"
+    );
+    // Failures count towards the lock; the success reset the count, one failure since.
+    assert_eq!(
+        app.state
+            .store
+            .account("supervisor")
+            .await
+            .unwrap()
+            .unwrap()
+            .failed_sign_ins,
+        1,
+        "a success resets the count; one failure since"
+    );
+    // Enrolling again is refused.
+    let again = app
+        .get("/api/totp/new", Some(&ok.cookie("lazo_session").unwrap()))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(app.verify_chain().await.is_ok());
+}
 
 async fn sign_in_and_failures<S: Backend>(app: App<S>) {
     let ok = app
@@ -367,6 +529,39 @@ async fn csrf_is_required<S: Backend>(app: App<S>) {
         )
         .await;
     assert_eq!(as_form.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        as_form.json()["error"]["code"],
+        "unsupported_media_type",
+        "{}",
+        as_form.body
+    );
+    // A malformed body gets the same error body as every other error, with its request id.
+    for broken in [
+        "{\"name\": ",
+        "[1, 2]",
+        "{\"name\": 5, \"password\": \"x\"}",
+    ] {
+        let reply = app
+            .send(
+                Method::POST,
+                "/api/session",
+                &[],
+                Some(("application/json", broken.into())),
+            )
+            .await;
+        assert!(reply.status.is_client_error(), "{broken}: {}", reply.status);
+        let error = &reply.json()["error"];
+        assert!(error["code"].is_string(), "{broken}: {}", reply.body);
+        assert!(
+            !error["message"].as_str().unwrap_or("").is_empty(),
+            "{broken}"
+        );
+        assert_eq!(
+            error["request_id"].as_str(),
+            reply.headers["x-request-id"].to_str().ok(),
+            "{broken}"
+        );
+    }
 }
 
 /// Every route × every role, and signed out: 401 signed out, 403 for a role the table does
@@ -383,17 +578,33 @@ async fn route_role_table<S: Backend>(app: App<S>) {
             continue;
         };
         let anonymous = app.send(spec.method.clone(), &path, &[], None).await;
-        assert_eq!(
-            anonymous.status,
-            StatusCode::UNAUTHORIZED,
-            "{} {path} signed out",
-            spec.method
-        );
+        if spec.method == Method::GET && !path.starts_with("/api") {
+            // A person opening a page is sent to sign in.
+            assert_eq!(
+                anonymous.status,
+                StatusCode::SEE_OTHER,
+                "GET {path} signed out"
+            );
+            assert_eq!(
+                anonymous.headers[header::LOCATION],
+                "/sign-in",
+                "GET {path}"
+            );
+        } else {
+            assert_eq!(
+                anonymous.status,
+                StatusCode::UNAUTHORIZED,
+                "{} {path} signed out",
+                spec.method
+            );
+        }
         for role in Role::ALL {
             let (cookie, csrf) = app.session(*role).await;
+            // Forms carry the CSRF token; JSON endpoints get an empty object (a valid request
+            // shape, so an allowed role gets past the gate to the handler's own checks).
             let body = if spec.form {
                 Some(("application/x-www-form-urlencoded", format!("csrf={csrf}")))
-            } else if spec.method == Method::POST {
+            } else if spec.method == Method::POST && path.starts_with("/api/") {
                 Some(("application/json", "{}".to_string()))
             } else {
                 None
@@ -407,12 +618,17 @@ async fn route_role_table<S: Backend>(app: App<S>) {
                 if spec.method == Method::GET {
                     assert_eq!(reply.status, StatusCode::OK, "{what}");
                 } else {
-                    // Reached the handler: done, or the (empty) content refused.
+                    // Reached the handler: an empty body may be refused as such, but not
+                    // for want of a session or a role.
                     assert!(
                         reply.status.is_success()
                             || reply.status.is_redirection()
-                            || reply.status == StatusCode::BAD_REQUEST
-                            || reply.status == StatusCode::UNPROCESSABLE_ENTITY,
+                            || matches!(
+                                reply.status,
+                                StatusCode::BAD_REQUEST
+                                    | StatusCode::UNSUPPORTED_MEDIA_TYPE
+                                    | StatusCode::UNPROCESSABLE_ENTITY
+                            ),
                         "{what}"
                     );
                 }
@@ -471,6 +687,18 @@ async fn reads_are_audited_and_shown<S: Backend>(app: App<S>) {
     );
     assert!(page.body.contains("D3S1358"));
     assert!(page.body.contains("Genotipos"));
+    // The choice is remembered: the next page, without `?lang=`, is Spanish too.
+    let lang_cookie = page.cookie("lazo_lang").expect("language cookie");
+    assert_eq!(lang_cookie, "lazo_lang=es");
+    let next = app
+        .send(
+            Method::GET,
+            &format!("/runs/{run_id}"),
+            &[&cookie, &lang_cookie],
+            None,
+        )
+        .await;
+    assert!(next.body.contains("Veredicto"), "{}", next.body);
     for (name, value) in [
         ("x-frame-options", "DENY"),
         ("x-content-type-options", "nosniff"),
@@ -514,6 +742,490 @@ async fn reads_are_audited_and_shown<S: Backend>(app: App<S>) {
     assert!(records >= 5);
     assert_eq!(app.actions().await.last().unwrap(), "read_audit");
     app.verify_chain().await.unwrap();
+}
+
+// ---- review, alerts, dashboard ----
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// Form-encodes `pairs` (the few characters these tests use).
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let v: String = v
+                .bytes()
+                .map(|b| match b {
+                    b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                        (b as char).to_string()
+                    }
+                    b' ' => "+".into(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            format!("{k}={v}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl<S: Backend> App<S> {
+    async fn post_form(&self, path: &str, cookie: &str, body: String) -> Reply {
+        self.send(Method::POST, path, &[cookie], Some((FORM, body)))
+            .await
+    }
+
+    async fn post_json(&self, path: &str, cookie: &str, body: serde_json::Value) -> Reply {
+        self.send(
+            Method::POST,
+            path,
+            &[cookie],
+            Some(("application/json", body.to_string())),
+        )
+        .await
+    }
+
+    async fn reviews_of(&self, unit: &str) -> Vec<lazo_store::ReviewRecord> {
+        self.state
+            .store
+            .unit_reviews(RunId::from_u128(RUN), unit)
+            .await
+            .unwrap()
+    }
+
+    async fn queue(&self, cookie: &str) -> Vec<String> {
+        let reply = self.get("/api/review-queue", Some(cookie)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let json = reply.json();
+        let items: Vec<String> = json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["unit_id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(json["total"], items.len());
+        items
+    }
+}
+
+async fn supervisor_confirms_and_overrides<S: Backend>(app: App<S>) {
+    let run_id = RunId::from_u128(RUN).to_string();
+    let unit_page = format!("/runs/{run_id}/units/U0001");
+    let action = format!("{unit_page}/review");
+    let (cookie, csrf) = app.session(Role::Supervisor).await;
+    // Problems first: not supported, inconclusive, then verified.
+    assert_eq!(app.queue(&cookie).await, ["U0002", "U0003", "U0001"]);
+    let queue_page = app.get("/review", Some(&cookie)).await;
+    assert_eq!(queue_page.status, StatusCode::OK);
+    assert!(queue_page.body.contains(&format!(r#"href="{unit_page}""#)));
+
+    let before = app.get(&unit_page, Some(&cookie)).await.body;
+    assert!(before.contains("Not signed off yet"));
+    assert!(before.contains(&format!(r#"<form method="post" action="{action}""#)));
+    assert!(before.contains(r#"name="previous" value="0""#));
+    assert!(before.contains(r#"<option value="not_supported">"#));
+    assert!(
+        !before.contains(r#"<option value="verified">"#),
+        "an override offers only the other verdicts"
+    );
+
+    // Confirm: back to the unit's page; the same form sent twice signs once.
+    let confirm = form(&[
+        ("csrf", &csrf),
+        ("previous", "0"),
+        ("decision", "confirmed"),
+        ("reason", ""),
+    ]);
+    for _ in 0..2 {
+        let done = app.post_form(&action, &cookie, confirm.clone()).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        assert_eq!(
+            done.headers[header::LOCATION],
+            format!("{unit_page}#sign-off")
+        );
+    }
+    let history = app.reviews_of("U0001").await;
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0].reviewer, "supervisor");
+    assert_eq!(history[0].reason, None);
+    let actions = app.actions().await;
+    assert_eq!(actions.iter().filter(|a| *a == "review_saved").count(), 1);
+    assert_eq!(app.queue(&cookie).await, ["U0002", "U0003"]);
+
+    // An override needs a reason and another verdict; nothing is stored otherwise.
+    let override_form = |verdict: &str, reason: &str, previous: &str| {
+        form(&[
+            ("csrf", &csrf),
+            ("previous", previous),
+            ("decision", "overridden"),
+            ("verdict", verdict),
+            ("reason", reason),
+        ])
+    };
+    for (verdict, reason) in [("not_supported", "  "), ("verified", "same verdict")] {
+        let refused = app
+            .post_form(&action, &cookie, override_form(verdict, reason, "1"))
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{verdict}");
+        assert!(refused.body.contains("invalid_review"), "{}", refused.body);
+    }
+    assert_eq!(app.reviews_of("U0001").await.len(), 1);
+    let reason = "Sample S2 <b>swapped</b> at collection";
+    let done = app
+        .post_form(
+            &action,
+            &cookie,
+            override_form("not_supported", reason, "1"),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    // A form loaded before that override (it names review 1 as the latest) is refused.
+    let stale = app
+        .post_form(&action, &cookie, override_form("inconclusive", "late", "1"))
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert_eq!(app.reviews_of("U0001").await.len(), 2);
+
+    // The page shows the history (escaped) and the current sign-off; so does the API.
+    let page = app.get(&unit_page, Some(&cookie)).await.body;
+    assert!(page.contains("Current sign-off: Overridden: Verified → Not supported, by supervisor"));
+    assert!(page.contains("Sample S2 &lt;b&gt;swapped&lt;/b&gt; at collection"));
+    assert!(!page.contains("<b>swapped</b>"));
+    assert!(page.contains(r#"name="previous" value="2""#));
+    let es = app
+        .get(&format!("{unit_page}?lang=es"), Some(&cookie))
+        .await
+        .body;
+    assert!(es.contains("Historial de revisiones") && es.contains("Modificado"));
+    let api = app
+        .get(&format!("/api/runs/{run_id}/units/U0001"), Some(&cookie))
+        .await
+        .json();
+    let reviews = api["reviews"].as_array().unwrap();
+    assert_eq!(reviews.len(), 2);
+    assert_eq!(reviews[0]["decision"], "confirmed");
+    assert_eq!(reviews[1]["decision"], "overridden");
+    assert_eq!(reviews[1]["machine_verdict"], "verified");
+    assert_eq!(reviews[1]["final_verdict"], "not_supported");
+    assert_eq!(reviews[1]["reason"], reason);
+    assert_eq!(reviews[1]["version"], 2);
+
+    // The JSON API: the same rules, 201 for a new sign-off, 200 for a repeat.
+    let api_action = format!("/api/runs/{run_id}/units/U0003/review");
+    let confirm = serde_json::json!({"decision": "confirmed"});
+    let first = app.post_json(&api_action, &cookie, confirm.clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert_eq!(first.json()["review"]["final_verdict"], "inconclusive");
+    assert_eq!(first.json()["repeated"], false);
+    let again = app.post_json(&api_action, &cookie, confirm).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json()["repeated"], true);
+    assert_eq!(again.json()["review"]["version"], 1);
+    for bad in [
+        serde_json::json!({"decision": "overridden", "verdict": "verified"}),
+        serde_json::json!({"decision": "overridden", "verdict": "verified", "reason": ""}),
+        serde_json::json!({"decision": "confirmed", "verdict": "verified"}),
+        serde_json::json!({"decision": "approved"}),
+        serde_json::json!({"decision": "overridden", "reason": "which one?"}),
+    ] {
+        let refused = app.post_json(&api_action, &cookie, bad.clone()).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(refused.json()["error"]["code"], "invalid_review", "{bad}");
+    }
+    let stale = app
+        .post_json(
+            &api_action,
+            &cookie,
+            serde_json::json!({"decision": "overridden", "verdict": "verified",
+                "reason": "late", "previous_version": 0}),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let overridden = app
+        .post_json(
+            &api_action,
+            &cookie,
+            serde_json::json!({"decision": "overridden", "verdict": "verified",
+                "reason": "the second child was typed again", "previous_version": 1}),
+        )
+        .await;
+    assert_eq!(
+        overridden.status,
+        StatusCode::CREATED,
+        "{}",
+        overridden.body
+    );
+    assert_eq!(overridden.json()["review"]["version"], 2);
+    let missing = app
+        .post_json(
+            &format!("/api/runs/{run_id}/units/U0404/review"),
+            &cookie,
+            serde_json::json!({"decision": "confirmed"}),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.queue(&cookie).await, ["U0002"]);
+
+    // Every sign-off is in the audit chain with its decision and verdicts.
+    let records = app.state.store.audit_records(0, 10_000).await.unwrap();
+    let saved: Vec<serde_json::Value> = records
+        .iter()
+        .filter(|r| r.event.action == "review_saved")
+        .map(|r| serde_json::from_str(&r.event.detail).unwrap())
+        .collect();
+    assert_eq!(saved.len(), 4);
+    assert_eq!(saved[1]["decision"], "overridden");
+    assert_eq!(saved[1]["machine_verdict"], "verified");
+    assert_eq!(saved[1]["final_verdict"], "not_supported");
+    assert_eq!(saved[1]["reason"], reason);
+    let last = records
+        .iter()
+        .rfind(|r| r.event.action == "review_saved")
+        .unwrap();
+    assert_eq!(last.event.actor, "supervisor");
+    assert_eq!(last.event.target, format!("unit:{run_id}/U0003"));
+    app.verify_chain().await.unwrap();
+
+    // Analysts see the history, not the form.
+    let (analyst, _) = app.session(Role::LabAnalyst).await;
+    let page = app.get(&unit_page, Some(&analyst)).await.body;
+    assert!(page.contains("Sign-off history"));
+    assert!(!page.contains(&format!(r#"action="{action}""#)));
+}
+
+async fn review_needs_a_supervisor_and_csrf<S: Backend>(app: App<S>) {
+    let run_id = RunId::from_u128(RUN).to_string();
+    let action = format!("/runs/{run_id}/units/U0002/review");
+    let api_action = format!("/api{action}");
+    for role in [
+        Role::FieldAgent,
+        Role::LabAnalyst,
+        Role::Auditor,
+        Role::Admin,
+    ] {
+        let (cookie, csrf) = app.session(role).await;
+        let body = form(&[("csrf", &csrf), ("decision", "confirmed")]);
+        let page = app.post_form(&action, &cookie, body).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{role}");
+        let api = app
+            .post_json(
+                &api_action,
+                &cookie,
+                serde_json::json!({"decision": "confirmed"}),
+            )
+            .await;
+        assert_eq!(api.status, StatusCode::FORBIDDEN, "{role}");
+        assert_eq!(api.json()["error"]["code"], "forbidden");
+        for path in ["/review", "/api/review-queue"] {
+            assert_eq!(
+                app.get(path, Some(&cookie)).await.status,
+                StatusCode::FORBIDDEN,
+                "{role} {path}"
+            );
+        }
+    }
+    // A supervisor's form without the session's token is refused before anything is read.
+    let (cookie, csrf) = app.session(Role::Supervisor).await;
+    for body in [
+        form(&[("decision", "confirmed")]),
+        form(&[("csrf", "0123"), ("decision", "confirmed")]),
+        form(&[("csrf", &format!("{csrf}x")), ("decision", "confirmed")]),
+    ] {
+        let refused = app.post_form(&action, &cookie, body).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert!(refused.body.contains("csrf"), "{}", refused.body);
+    }
+    // The JSON endpoint takes JSON only, which a cross-site form cannot send.
+    let as_form = app
+        .post_form(&api_action, &cookie, form(&[("decision", "confirmed")]))
+        .await;
+    assert_eq!(as_form.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(app.reviews_of("U0002").await.is_empty());
+    assert!(!app.actions().await.iter().any(|a| a == "review_saved"));
+    assert_eq!(app.queue(&cookie).await.len(), 3);
+    // With the token it goes through.
+    let ok = app
+        .post_form(
+            &action,
+            &cookie,
+            form(&[("csrf", &csrf), ("decision", "confirmed")]),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(app.queue(&cookie).await, ["U0003", "U0001"]);
+}
+
+const LATER_RUN: u128 = 0x1a7e;
+
+/// A later run whose U0003 child was presented before: in its own U0001, and (an alert across
+/// runs, with `run_id`) in the first run's U0002. The detail is shaped as `src/alerts.rs`
+/// writes it.
+fn later_run() -> lazo_store::RunRecord {
+    let mut run = conformance::sample_run(LATER_RUN, "2026-11-23T15:00:00Z");
+    let earlier_run = RunId::from_u128(RUN).to_string();
+    let detail = serde_json::json!({
+        "kind": "repeat_child",
+        "sample_id": "S8",
+        "adults": [{"sample_id": "S7", "role": "father"}],
+        "earlier": [
+            {"unit_id": "U0001", "sample_id": "S2",
+             "adults": [{"sample_id": "S1", "role": "mother"}],
+             "stringency": "high", "shared_loci": 20, "mismatching_loci": 0,
+             "random_match_probability": 1.5e-21},
+            {"unit_id": "U0002", "sample_id": "S6", "run_id": earlier_run,
+             "adults": [{"sample_id": "S3", "role": "mother"}, {"sample_id": "S4", "role": "father"}],
+             "stringency": "moderate", "shared_loci": 19, "mismatching_loci": 1,
+             "random_match_probability": 2.0e-18}
+        ]
+    });
+    run.alerts = vec![lazo_store::AlertRecord {
+        unit_id: "U0003".into(),
+        kind: "repeat_child".into(),
+        sample_id: Some("S8".into()),
+        detail_json: detail.to_string(),
+    }];
+    run.summary = lazo_store::RunSummary::tally(&run.units, 1, 10);
+    run
+}
+
+async fn alerts_link_to_the_earlier_units<S: Backend>(app: App<S>) {
+    app.state.store.save_run(&later_run()).await.unwrap();
+    let first = RunId::from_u128(RUN).to_string();
+    let later = RunId::from_u128(LATER_RUN).to_string();
+    let (cookie, _) = app.session(Role::LabAnalyst).await;
+
+    let page = app.get("/alerts", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(app.actions().await.last().unwrap(), "read_alerts");
+    let html = &page.body;
+    // Newest run first: the repeat child, the adults now and each earlier presentation.
+    let row = html
+        .split(r#"<tr class="alert repeat_child">"#)
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(row.contains(&format!(r#"href="/runs/{later}/units/U0003""#)));
+    assert!(row.contains("Repeat child: <b>S8</b>"));
+    assert!(row.contains("S7 (father)"));
+    assert!(row.contains(&format!(r#"<a href="/runs/{later}/units/U0001">U0001</a>"#)));
+    assert!(row.contains("S1 (mother)"));
+    assert!(row.contains(&format!(r#"<a href="/runs/{first}/units/U0002">U0002</a>"#)));
+    assert!(row.contains("S3 (mother), S4 (father)"));
+    assert!(row.contains("20 loci shared"));
+    assert!(html.find(&later).unwrap() < html.find(&format!("/runs/{first}\"")).unwrap());
+    // The first run's other alerts are listed too, after it.
+    assert!(html.contains("recycled_child"));
+    let es = app.get("/alerts?lang=es", Some(&cookie)).await.body;
+    assert!(es.contains("Menor repetido") && es.contains("S1 (madre)"));
+
+    let api = app.get("/api/alerts", Some(&cookie)).await;
+    assert_eq!(api.status, StatusCode::OK);
+    let json = api.json();
+    assert_eq!(json["total"], 3);
+    assert_eq!(json["pages"], 1);
+    let newest = &json["alerts"][0];
+    assert_eq!(newest["run_id"], later);
+    assert_eq!(newest["unit_id"], "U0003");
+    assert_eq!(newest["sample_id"], "S8");
+    assert_eq!(newest["detail"]["adults"][0]["sample_id"], "S7");
+    assert_eq!(newest["unit_link"], format!("/runs/{later}/units/U0003"));
+    assert_eq!(
+        newest["earlier_links"],
+        serde_json::json!([
+            format!("/runs/{later}/units/U0001"),
+            format!("/runs/{first}/units/U0002")
+        ])
+    );
+    assert_eq!(json["alerts"][1]["run_id"], first);
+    let second_page = app
+        .get("/api/alerts?page=2&per_page=2", Some(&cookie))
+        .await;
+    let json = second_page.json();
+    assert_eq!(
+        (json["page"].as_u64(), json["pages"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(json["alerts"].as_array().unwrap().len(), 1);
+    assert_eq!(json["alerts"][0]["kind"], "note");
+    // The earlier unit's page is where the link says.
+    let earlier = app
+        .get(&format!("/runs/{first}/units/U0002"), Some(&cookie))
+        .await;
+    assert_eq!(earlier.status, StatusCode::OK);
+
+    for role in [Role::FieldAgent, Role::Auditor, Role::Admin] {
+        let (other, _) = app.session(role).await;
+        for path in ["/alerts", "/api/alerts"] {
+            assert_eq!(
+                app.get(path, Some(&other)).await.status,
+                StatusCode::FORBIDDEN,
+                "{role} {path}"
+            );
+        }
+    }
+    app.verify_chain().await.unwrap();
+}
+
+async fn dashboard_shows_counts_and_charts<S: Backend>(app: App<S>) {
+    // The stored run started 2026-11-23T09:00Z; the service's clock moves to the next day.
+    app.clock.advance_ms(6 * 86_400_000);
+    let (agent, _) = app.session(Role::FieldAgent).await;
+    let page = app.get("/", Some(&agent)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = &page.body;
+    // Units, verified, not supported, inconclusive, awaiting review, signed off, overridden,
+    // alerts.
+    assert!(
+        html.contains(
+            "<tbody><tr><td>3</td><td>1</td><td>1</td><td>1</td><td>3</td><td>0</td><td>0</td><td>2</td></tr></tbody>"
+        ),
+        "{html}"
+    );
+    assert_eq!(html.matches("<svg ").count(), 2);
+    assert!(html.contains(r#"<title id="chart-verdicts-title">Verdicts per day</title>"#));
+    assert!(html.contains(r#"<title id="chart-alerts-title">Alerts per day</title>"#));
+    assert!(html.contains("<title>2026-11-23: Not supported 1</title>"));
+    assert!(html.contains("<title>2026-11-23: Alerts 2</title>"));
+    assert!(html.contains("<tr><td>2026-11-23</td><td>1</td><td>1</td><td>1</td><td>2</td></tr>"));
+    assert!(html.contains("<tr><td>2026-11-22</td><td>0</td><td>0</td><td>0</td><td>0</td></tr>"));
+    assert_eq!(
+        html.matches("<tr><td>2026-1").count(),
+        30,
+        "30 days in the table"
+    );
+    assert!(
+        !html.contains(r#"href="/review""#),
+        "the queue is for supervisors"
+    );
+    assert!(!html.contains("<script"));
+
+    let (supervisor, csrf) = app.session(Role::Supervisor).await;
+    let run_id = RunId::from_u128(RUN).to_string();
+    let done = app
+        .post_form(
+            &format!("/runs/{run_id}/units/U0002/review"),
+            &supervisor,
+            form(&[
+                ("csrf", &csrf),
+                ("decision", "overridden"),
+                ("verdict", "inconclusive"),
+                ("reason", "one exclusion could be a mutation"),
+            ]),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let html = app.get("/", Some(&supervisor)).await.body;
+    assert!(html.contains(
+        r#"<td><a href="/review">2</a></td><td>1</td><td>1</td><td><a href="/alerts">2</a></td>"#
+    ));
+    let es = app.get("/?lang=es", Some(&supervisor)).await.body;
+    assert!(es.contains("Veredictos por día") && es.contains("Pendientes de revisión"));
+
+    let (auditor, _) = app.session(Role::Auditor).await;
+    let html = app.get("/", Some(&auditor)).await.body;
+    assert!(!html.contains("<svg"), "no casework numbers for auditors");
 }
 
 // ---- backends ----
@@ -595,11 +1307,16 @@ macro_rules! on_both {
 }
 
 on_both!(
+    second_factor,
     sign_in_and_failures,
     idle_sessions_end,
     csrf_is_required,
     route_role_table,
-    reads_are_audited_and_shown
+    reads_are_audited_and_shown,
+    supervisor_confirms_and_overrides,
+    review_needs_a_supervisor_and_csrf,
+    alerts_link_to_the_earlier_units,
+    dashboard_shows_counts_and_charts
 );
 
 // ---- the audit chain catches an edited row ----

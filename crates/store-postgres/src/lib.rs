@@ -23,6 +23,7 @@
 //! messages never include the URL (it may hold a password).
 
 mod accounts;
+mod reviews;
 
 use std::collections::HashMap;
 use std::future::Future;

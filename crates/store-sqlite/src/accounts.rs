@@ -7,7 +7,7 @@ use sqlx::sqlite::SqliteRow;
 use crate::{SqliteStore, db, get};
 
 const ACCOUNT_COLUMNS: &str = "name, role, site, password_hash, disabled, must_change_password,
-     failed_sign_ins, locked_until_ms, created_at";
+     failed_sign_ins, locked_until_ms, created_at, totp_secret";
 
 fn account_row(row: &SqliteRow) -> Result<Account, StoreError> {
     let failed: i64 = get(row, "failed_sign_ins")?;
@@ -22,6 +22,7 @@ fn account_row(row: &SqliteRow) -> Result<Account, StoreError> {
             .map_err(|_| StoreError::Corrupt(format!("failed_sign_ins {failed}")))?,
         locked_until_ms: get(row, "locked_until_ms")?,
         created_at: get(row, "created_at")?,
+        totp_secret: get(row, "totp_secret")?,
     })
 }
 
@@ -148,6 +149,30 @@ impl AccountStore for SqliteStore {
             .await
             .map_err(db)?;
         row.as_ref().map(account_row).transpose()
+    }
+
+    async fn set_totp_secret(&self, name: &str, secret: Option<&str>) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE accounts SET totp_secret = ?, totp_last_step = NULL WHERE name = ?",
+        )
+        .bind(secret)
+        .bind(name)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn claim_totp_step(&self, name: &str, step: i64) -> Result<bool, StoreError> {
+        // One conditional UPDATE: two sign-ins racing with the same code cannot both win.
+        let done = sqlx::query(
+            "UPDATE accounts SET totp_last_step = ? WHERE name = ? AND totp_secret IS NOT NULL AND (totp_last_step IS NULL OR totp_last_step < ?)",
+        )
+        .bind(step).bind(name).bind(step)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn record_sign_in(&self, name: &str) -> Result<(), StoreError> {

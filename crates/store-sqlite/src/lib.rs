@@ -1,4 +1,5 @@
-//! The embedded SQLite backend of [`lazo_store::VerificationStore`]: one file,
+//! The embedded SQLite backend of [`lazo_store::VerificationStore`] (and of the account, audit
+//! and review traits): one file,
 //! `DATA_DIR/lazo.sqlite`, created on first use, schema from the embedded migrations in
 //! `migrations/`.
 //!
@@ -21,6 +22,7 @@
 //! do not provide.
 
 mod accounts;
+mod reviews;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -103,6 +105,53 @@ impl SqliteStore {
     /// database file. Clones of this store can no longer be used afterwards.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// Writes a consistent copy of the whole database to `dest`, a file that must not exist
+    /// (or be empty), while other connections and processes go on reading and writing: SQLite's
+    /// `VACUUM INTO` copies one read snapshot, so the copy holds every transaction committed
+    /// before it began and nothing of one in flight. The copy is created owner-only (0600) and
+    /// checked with `PRAGMA integrity_check` before this returns.
+    pub async fn backup_to(&self, dest: &Path) -> Result<(), StoreError> {
+        let io = |source| StoreError::Io {
+            path: dest.to_path_buf(),
+            source,
+        };
+        if std::fs::metadata(dest).is_ok_and(|m| m.len() > 0) {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "the backup file exists already; choose a new name",
+            )));
+        }
+        create_private_file(dest)?;
+        let target = dest.to_str().ok_or_else(|| {
+            io(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the backup path is not valid UTF-8",
+            ))
+        })?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        let copy = SqliteConnectOptions::new().filename(dest).read_only(true);
+        let mut connection = sqlx::ConnectOptions::connect(&copy).await.map_err(db)?;
+        let verdict: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&mut connection)
+            .await
+            .map_err(db)?;
+        sqlx::Connection::close(connection).await.map_err(db)?;
+        if verdict != "ok" {
+            return Err(StoreError::Backend(
+                format!(
+                    "the backup {} fails its integrity check: {verdict}",
+                    dest.display()
+                )
+                .into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Reads that must agree with each other (one run, whole) go through one read transaction:

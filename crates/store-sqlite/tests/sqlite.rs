@@ -44,6 +44,15 @@ async fn table_rows(conn: &mut SqliteConnection) -> Vec<(&'static str, i64)> {
     counts
 }
 
+/// How many migrations this crate has.
+fn migration_files() -> i64 {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension() == Some("sql".as_ref()))
+        .count() as i64
+}
+
 /// A run the size of the 2019 pilot's day: 522 units, ~1,500 samples.
 fn pilot_sized_run(id: u128, started_at: &str) -> RunRecord {
     let template = sample_run(id, started_at);
@@ -150,11 +159,7 @@ async fn reopening_keeps_data_and_migrates_once() {
         .fetch_one(&mut conn)
         .await
         .unwrap();
-    // One row per file in migrations/, however many there are.
-    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-        .unwrap()
-        .count();
-    assert_eq!(applied, files as i64, "each migration applied once");
+    assert_eq!(applied, migration_files(), "each migration applied once");
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(&mut conn)
         .await
@@ -345,4 +350,28 @@ async fn accounts_conformance() {
 async fn audit_chain_conformance() {
     let (_dir, store) = fresh().await;
     conformance::audit_chain(&store).await;
+}
+
+#[tokio::test]
+async fn reviews_conformance() {
+    let (_dir, store) = fresh().await;
+    conformance::reviews(&store).await;
+}
+
+#[tokio::test]
+async fn reviews_are_append_only() {
+    let (dir, store) = fresh().await;
+    let data = dir.path().join("data");
+    conformance::reviews_are_append_only(&store, |sql| {
+        let data = data.clone();
+        async move {
+            let mut conn = raw(&data).await;
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await
+                .map(|done| done.rows_affected())
+                .map_err(|e| e.to_string())
+        }
+    })
+    .await;
 }

@@ -48,6 +48,10 @@ pub struct Account {
     pub locked_until_ms: Option<i64>,
     /// RFC 3339, supplied by the caller.
     pub created_at: String,
+    /// The TOTP shared secret (base32) once the holder has enrolled a second factor; never
+    /// shown after enrolment.
+    #[serde(skip_serializing)]
+    pub totp_secret: Option<String>,
 }
 
 /// A new account.
@@ -117,6 +121,22 @@ pub trait AccountStore: Send + Sync {
         max_failures: u32,
         lock_ms: i64,
     ) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
+
+    /// Sets (enrols) or clears (`None`: a lost device) the account's TOTP secret; either way the
+    /// record of the last accepted step is cleared. `false` when there is no such account.
+    fn set_totp_secret(
+        &self,
+        name: &str,
+        secret: Option<&str>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Claims TOTP step `step` for the account, atomically: `true` only when it is later than
+    /// every step claimed before, so each code is accepted once (RFC 6238 §5.2).
+    fn claim_totp_step(
+        &self,
+        name: &str,
+        step: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// A successful sign-in: the failure count goes back to zero.
     fn record_sign_in(&self, name: &str) -> impl Future<Output = Result<(), StoreError>> + Send;

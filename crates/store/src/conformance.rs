@@ -566,6 +566,56 @@ pub async fn accounts<S: crate::AccountStore>(store: &S) {
     assert!(store.session(&session.token_hash).await.unwrap().is_none());
     assert!(!store.set_disabled("nobody", true).await.unwrap());
 
+    // TOTP: no step can be claimed before enrolment; each step once, in increasing order;
+    // re-enrolling (or clearing) forgets the steps.
+    let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    assert!(
+        store
+            .account("ana")
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .is_none()
+    );
+    assert!(!store.claim_totp_step("ana", 100).await.unwrap());
+    assert!(store.set_totp_secret("ana", Some(secret)).await.unwrap());
+    assert_eq!(
+        store
+            .account("ana")
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .as_deref(),
+        Some(secret)
+    );
+    assert!(store.claim_totp_step("ana", 100).await.unwrap());
+    assert!(
+        !store.claim_totp_step("ana", 100).await.unwrap(),
+        "a replayed step"
+    );
+    assert!(
+        !store.claim_totp_step("ana", 99).await.unwrap(),
+        "an earlier step"
+    );
+    assert!(store.claim_totp_step("ana", 101).await.unwrap());
+    assert!(store.set_totp_secret("ana", Some(secret)).await.unwrap());
+    assert!(store.claim_totp_step("ana", 50).await.unwrap());
+    assert!(store.set_totp_secret("ana", None).await.unwrap());
+    assert!(
+        store
+            .account("ana")
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .is_none()
+    );
+    assert!(!store.claim_totp_step("ana", 200).await.unwrap());
+    assert!(!store.set_totp_secret("nobody", Some(secret)).await.unwrap());
+    assert!(store.set_totp_secret("ana", Some("short")).await.is_err());
+
     // Idle sessions are swept; deleting is idempotent.
     let mut ana = session.clone();
     ana.account = "ana".into();
@@ -614,4 +664,347 @@ pub async fn audit_chain<S: crate::AuditStore + Clone + 'static>(store: &S) {
     // Another key does not verify.
     let other = AuditKey::new(vec![8u8; 32]).unwrap();
     assert!(crate::verify_audit(store, &other).await.unwrap().is_err());
+}
+
+/// A sign-off of unit `unit_id` in run `run` by `sofia`.
+pub fn new_review(
+    run: u128,
+    unit_id: &str,
+    previous_version: u32,
+    decision: crate::Decision,
+    final_verdict: Verdict,
+    reason: Option<&str>,
+) -> crate::NewReview {
+    crate::NewReview {
+        run_id: RunId::from_u128(run),
+        unit_id: unit_id.to_string(),
+        previous_version,
+        reviewer: "sofia".into(),
+        decision,
+        final_verdict,
+        reason: reason.map(str::to_string),
+        reviewed_at: "2026-11-23T10:15:00.250-06:00".into(),
+    }
+}
+
+/// Sign-offs (validation, history, conflicts), the review queue, the dashboard's counts and
+/// the alerts across runs.
+pub async fn reviews<S: VerificationStore + crate::ReviewStore>(store: &S) {
+    use crate::{Decision, QueueItem};
+    // Three runs of three units each (verified, not supported, inconclusive; two alerts on
+    // the second unit). C is the oldest, then A, then B (started 04:30 UTC on the 22nd).
+    let (a, b, c) = (0xA1, 0xB2, 0xC3);
+    for (id, at) in [
+        (a, "2026-11-20T09:00:00Z"),
+        (b, "2026-11-21T23:30:00-05:00"),
+        (c, "2026-11-01T12:00:00Z"),
+    ] {
+        store.save_run(&sample_run(id, at)).await.unwrap();
+    }
+    let queue = |limit, offset| async move {
+        let page = store.review_queue(limit, offset).await.unwrap();
+        let ids: Vec<(RunId, String)> = page
+            .items
+            .iter()
+            .map(|q| (q.run_id, q.unit_id.clone()))
+            .collect();
+        (page.total, ids, page.items)
+    };
+    let key = |run: u128, unit: &str| (RunId::from_u128(run), unit.to_string());
+    let (total, ids, items) = queue(50, 0).await;
+    assert_eq!(total, 9);
+    assert_eq!(
+        ids,
+        [
+            key(c, "U0002"),
+            key(c, "U0003"),
+            key(a, "U0002"),
+            key(a, "U0003"),
+            key(b, "U0002"),
+            key(b, "U0003"),
+            key(c, "U0001"),
+            key(a, "U0001"),
+            key(b, "U0001"),
+        ],
+        "problems first, then older runs first"
+    );
+    assert_eq!(
+        items[2],
+        QueueItem {
+            run_id: RunId::from_u128(a),
+            run_started_at: "2026-11-20T09:00:00Z".into(),
+            unit_id: "U0002".into(),
+            verdict: Verdict::NotSupported,
+            alerts: 2,
+        }
+    );
+    let (total, page, _) = queue(2, 7).await;
+    assert_eq!((total, page), (9, vec![key(a, "U0001"), key(b, "U0001")]));
+    assert!(queue(2, 9).await.1.is_empty());
+    assert!(queue(0, 0).await.1.is_empty());
+
+    // Nothing is stored for a sign-off that breaks a rule.
+    let review = |unit, previous, decision, verdict, reason| {
+        new_review(a, unit, previous, decision, verdict, reason)
+    };
+    use Decision::{Confirmed, Overridden};
+    use Verdict::{Inconclusive, NotSupported, Verified};
+    let mut nameless = review("U0001", 0, Confirmed, Verified, None);
+    nameless.reviewer.clear();
+    let mut undated = review("U0001", 0, Confirmed, Verified, None);
+    undated.reviewed_at = "2026-11-23".into();
+    for (why, bad) in [
+        (
+            "override to the same verdict",
+            review("U0001", 0, Overridden, Verified, Some("same")),
+        ),
+        (
+            "confirmation of another verdict",
+            review("U0001", 0, Confirmed, NotSupported, None),
+        ),
+        (
+            "override without a reason",
+            review("U0001", 0, Overridden, NotSupported, None),
+        ),
+        (
+            "override with a blank reason",
+            review("U0001", 0, Overridden, NotSupported, Some("  \n")),
+        ),
+        (
+            "confirmation with a blank reason",
+            review("U0001", 0, Confirmed, Verified, Some("")),
+        ),
+        ("no reviewer", nameless),
+        ("no time", undated),
+    ] {
+        let err = store.save_review(&bad).await.unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{why}: {err:?}");
+    }
+    assert!(
+        store
+            .unit_reviews(RunId::from_u128(a), "U0001")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(queue(50, 0).await.0, 9);
+    // No such unit, no such run.
+    let missing = review("U0404", 0, Confirmed, Verified, None);
+    assert_eq!(store.save_review(&missing).await.unwrap(), None);
+    let mut no_run = review("U0001", 0, Confirmed, Verified, None);
+    no_run.run_id = RunId::from_u128(0x404);
+    assert_eq!(store.save_review(&no_run).await.unwrap(), None);
+
+    // A confirmation, then an override of it: both kept, oldest first.
+    let first = store
+        .save_review(&review("U0001", 0, Confirmed, Verified, None))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.version, 1);
+    assert_eq!(first.machine_verdict, Verified);
+    assert_eq!(first.reviewer, "sofia");
+    assert_eq!(first.reviewed_at, "2026-11-23T10:15:00.250-06:00");
+    // The same form sent again (it names the review it follows: none) is refused, as is a
+    // version from the future.
+    for stale in [0, 2, 7] {
+        let err = store
+            .save_review(&review("U0001", stale, Confirmed, Verified, None))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{stale}: {err:?}");
+    }
+    let reason = "Muestra S2 intercambiada en la toma — «mix-up»\nsee lab note 7";
+    let second = store
+        .save_review(&review("U0001", 1, Overridden, NotSupported, Some(reason)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store
+            .unit_reviews(RunId::from_u128(a), "U0001")
+            .await
+            .unwrap(),
+        vec![first.clone(), second.clone()]
+    );
+    assert_eq!(second.version, 2);
+    assert_eq!(second.reason.as_deref(), Some(reason));
+    assert!(second.same_sign_off(&review("U0001", 1, Overridden, NotSupported, Some(reason))));
+    // Another run's unit of the same id is another unit.
+    assert!(
+        store
+            .unit_reviews(RunId::from_u128(b), "U0001")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let noted = new_review(b, "U0003", 0, Confirmed, Inconclusive, Some("checked"));
+    store.save_review(&noted).await.unwrap().unwrap();
+
+    // Two saves racing for the same place: one wins, the other is a conflict.
+    let one = new_review(c, "U0003", 0, Confirmed, Inconclusive, None);
+    let mut other = new_review(c, "U0003", 0, Confirmed, Inconclusive, Some("re-read"));
+    other.reviewer = "tomas".into();
+    let (x, y) = tokio::join!(store.save_review(&one), store.save_review(&other));
+    let outcomes = [x.map(|r| r.is_some()), y.map(|r| r.is_some())];
+    assert_eq!(outcomes.iter().filter(|o| matches!(o, Ok(true))).count(), 1);
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, Err(StoreError::Conflict(_))))
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        store
+            .unit_reviews(RunId::from_u128(c), "U0003")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // The queue shrank by the three units signed off.
+    let (total, ids, _) = queue(50, 0).await;
+    assert_eq!(total, 6);
+    for gone in [key(a, "U0001"), key(b, "U0003"), key(c, "U0003")] {
+        assert!(!ids.contains(&gone), "{gone:?} still queued");
+    }
+
+    // Dashboard: 7 days ending on the 23rd (UTC); C is older than that.
+    let now = crate::unix_ms_from_rfc3339("2026-11-23T10:00:00Z").unwrap();
+    let counts = store.dashboard_counts(now, 7).await.unwrap();
+    let each = crate::VerdictCounts {
+        verified: 1,
+        not_supported: 1,
+        inconclusive: 1,
+    };
+    assert_eq!(
+        counts.units,
+        crate::VerdictCounts {
+            verified: 3,
+            not_supported: 3,
+            inconclusive: 3,
+        }
+    );
+    assert_eq!(counts.alerts, 6);
+    assert_eq!(counts.awaiting_review, 6);
+    assert_eq!(counts.reviewed, 3);
+    assert_eq!(counts.overridden, 1, "A/U0001 is overridden now");
+    let dates: Vec<&str> = counts.days.iter().map(|d| d.date.as_str()).collect();
+    assert_eq!(
+        dates,
+        [
+            "2026-11-17",
+            "2026-11-18",
+            "2026-11-19",
+            "2026-11-20",
+            "2026-11-21",
+            "2026-11-22",
+            "2026-11-23"
+        ]
+    );
+    for (i, day) in counts.days.iter().enumerate() {
+        let busy = i == 3 || i == 5;
+        let expected = if busy {
+            each
+        } else {
+            crate::VerdictCounts::default()
+        };
+        assert_eq!(day.units, expected, "{}", day.date);
+        assert_eq!(day.alerts, if busy { 2 } else { 0 }, "{}", day.date);
+    }
+    let month = store.dashboard_counts(now, 30).await.unwrap();
+    assert_eq!(month.days.len(), 30);
+    assert_eq!(month.days[0].date, "2026-10-25");
+    let per_day: u64 = month.days.iter().map(|d| d.units.total()).sum();
+    assert_eq!(per_day, 9);
+
+    // Alerts of every run, newest run first.
+    let alerts = store.list_alerts(50, 0).await.unwrap();
+    assert_eq!(alerts.total, 6);
+    let runs: Vec<RunId> = alerts.items.iter().map(|x| x.run_id).collect();
+    let id = RunId::from_u128;
+    assert_eq!(runs, [id(b), id(b), id(a), id(a), id(c), id(c)]);
+    let template = sample_run(b, "2026-11-21T23:30:00-05:00");
+    assert_eq!(alerts.items[0].alert, template.alerts[0]);
+    assert_eq!(alerts.items[1].alert, template.alerts[1]);
+    assert_eq!(alerts.items[0].run_started_at, "2026-11-21T23:30:00-05:00");
+    let page = store.list_alerts(2, 1).await.unwrap();
+    assert_eq!(page.total, 6);
+    assert_eq!(
+        page.items
+            .iter()
+            .map(|x| (x.run_id, x.alert.kind.as_str()))
+            .collect::<Vec<_>>(),
+        [(id(b), "note"), (id(a), "recycled_child")]
+    );
+
+    // An empty store counts zeros, not errors (checked on a window with no runs).
+    let empty = store.dashboard_counts(0, 2).await.unwrap();
+    assert!(
+        empty
+            .days
+            .iter()
+            .all(|d| d.units.total() == 0 && d.alerts == 0)
+    );
+}
+
+/// Reviews cannot be changed or deleted, except by deleting their run. `exec` runs one SQL
+/// statement on the backend's database (outside the store's API), returning the rows changed
+/// or the database's refusal.
+pub async fn reviews_are_append_only<S, F, Fut>(store: &S, exec: F)
+where
+    S: VerificationStore + crate::ReviewStore,
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<u64, String>>,
+{
+    use crate::Decision;
+    let (kept, dropped) = (0x11, 0x22);
+    for id in [kept, dropped] {
+        store
+            .save_run(&sample_run(id, "2026-11-20T09:00:00Z"))
+            .await
+            .unwrap();
+        store
+            .save_review(&new_review(
+                id,
+                "U0002",
+                0,
+                Decision::Overridden,
+                Verdict::Inconclusive,
+                Some("one locus could be a mutation"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let history = |id: u128| async move {
+        store
+            .unit_reviews(RunId::from_u128(id), "U0002")
+            .await
+            .unwrap()
+    };
+    let before = history(kept).await;
+    for sql in [
+        "UPDATE reviews SET reason = 'edited afterwards'",
+        "UPDATE reviews SET final_verdict = 'verified', decision = 'confirmed'",
+        "DELETE FROM reviews",
+        "DELETE FROM reviews WHERE version = 1",
+    ] {
+        let outcome = exec(sql.to_string()).await;
+        assert!(outcome.is_err(), "{sql}: {outcome:?}");
+    }
+    assert_eq!(history(kept).await, before);
+    // A retention policy deleting a run takes its reviews with it, and only those.
+    let deleted = exec(format!(
+        "DELETE FROM runs WHERE id = '{}'",
+        RunId::from_u128(dropped)
+    ))
+    .await;
+    assert_eq!(deleted, Ok(1));
+    assert!(history(dropped).await.is_empty());
+    assert_eq!(history(kept).await, before);
+    assert_eq!(store.dashboard_counts(0, 1).await.unwrap().reviewed, 1);
 }

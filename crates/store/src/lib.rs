@@ -1,5 +1,6 @@
 //! Persistence of verification runs: what a run is as stored ([`RunRecord`] and the rows read
-//! back), the [`VerificationStore`] trait that each database backend implements, and
+//! back), the [`VerificationStore`] trait that each database backend implements (with
+//! [`AccountStore`], [`AuditStore`] and [`ReviewStore`] for the web service), and
 //! [`StoreError`]. Pure: no database driver, no async runtime, no clock.
 //!
 //! Backends: `lazo-store-sqlite` (embedded, the default for the CLI and a single-site web
@@ -47,11 +48,30 @@
 //!   `mac` as 64 hex digits. Triggers refuse `UPDATE` and `DELETE`. Appends hold the chain's lock
 //!   (SQLite: the write lock of `BEGIN IMMEDIATE`; PostgreSQL: `LOCK TABLE … EXCLUSIVE`) from
 //!   reading the head to commit.
+//!
+//! Migration `0003` (supervisor sign-off, [`ReviewStore`]):
+//!
+//! - `reviews`: one row per sign-off of a stored unit: `(run_pk, unit_id)` a foreign key to
+//!   `run_units` (`ON DELETE CASCADE`: a unit's history goes with it), `version` 1, 2, … per
+//!   unit (`UNIQUE (run_pk, unit_id, version)`: two sign-offs cannot both claim to follow the
+//!   same one), the reviewer's account name (text, so the history outlives the account),
+//!   `decision` one of [`Decision`]'s words, `machine_verdict` (copied from the unit when the
+//!   review is written) and `final_verdict` among [`Verdict`]'s words, `reason` (NULL or
+//!   non-blank; required for an override), `reviewed_at` RFC 3339 text plus `reviewed_at_ms`.
+//!   CHECKs: a confirmation's final verdict is the machine's, an override's is not.
+//!   Append-only: triggers refuse `UPDATE`, and `DELETE` while the unit still exists (so
+//!   deleting a run still cascades). The latest version is the unit's current sign-off;
+//!   earlier ones are its history. A unit without a row here awaits review.
+//!
+//! Migration `0005` (second factor): `accounts.totp_secret` (base32, at least 26 characters, or
+//! NULL) and `accounts.totp_last_step`, the last accepted TOTP step; a step is claimed with one
+//! conditional `UPDATE` so each code opens at most one session.
 
 mod error;
 #[macro_use]
 mod record;
 mod account;
+mod review;
 mod store;
 mod timestamp;
 
@@ -66,6 +86,10 @@ pub use lazo_audit;
 pub use record::{
     AlertRecord, CustodyRecord, LocusCalls, MemberRole, ProfileRecord, RunDetail, RunFilter, RunId,
     RunKind, RunRecord, RunSummary, RunSummaryRow, UnitMember, UnitRecord, UnitRow, Verdict,
+};
+pub use review::{
+    DashboardCounts, DayCounts, DayWindow, Decision, MAX_DASHBOARD_DAYS, MAX_REASON_CHARS,
+    NewReview, Page, QueueItem, ReviewRecord, ReviewStore, RunAlert, VerdictCounts,
 };
 pub use store::{MAX_PAGE, VerificationStore};
 pub use timestamp::{rfc3339_from_unix_ms, unix_ms_from_rfc3339};

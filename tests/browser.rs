@@ -1,0 +1,435 @@
+//! Browser tests: the real `lazo` binary serving a real SQLite database, driven through Debian's
+//! headless Chromium by chromedriver (WebDriver), acting as the people who use it do: typing into
+//! forms, following links, reading the page.
+//!
+//! They need `chromium` and `chromedriver` (Debian: `apt-get install chromium chromium-driver`;
+//! `.ci/run` installs them). Without them each test says so on stderr and passes, unless
+//! `LAZO_TEST_REQUIRE_BROWSER=1` (set by CI), which makes a missing browser a failure.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn lazo() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_lazo"))
+}
+
+/// Runs `lazo ARGS` to completion; returns its stdout.
+fn lazo_ok(args: &[&str]) -> String {
+    let out = lazo().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "lazo {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Adds an account; returns its one-time password.
+fn add_user(data: &str, name: &str, role: &str, site: Option<&str>) -> String {
+    let mut args = vec!["user", "add", name, "--role", role, "--data-dir", data];
+    if let Some(site) = site {
+        args.extend(["--site", site]);
+    }
+    let out = lazo_ok(&args);
+    out.lines()
+        .find_map(|l| l.rsplit_once(": ").filter(|_| l.contains("One-time")))
+        .map(|(_, pw)| pw.trim().to_string())
+        .unwrap_or_else(|| panic!("no one-time password in {out:?}"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_port(port: u16, what: &str, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited before listening: {status}");
+        }
+        assert!(Instant::now() < deadline, "{what} did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A child process killed when dropped (also when a test fails).
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `lazo serve` on a free loopback port over `data`.
+struct Service {
+    _process: Process,
+    base: String,
+}
+
+impl Service {
+    fn start(data: &Path) -> Service {
+        let port = free_port();
+        let mut child = lazo()
+            .args([
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(data)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Drain stdout so the server never blocks on a full pipe.
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || for _ in BufReader::new(stdout).lines() {});
+        wait_for_port(port, "lazo serve", &mut child);
+        Service {
+            _process: Process(child),
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+/// chromedriver with one headless Chromium session.
+struct Browser {
+    client: Client,
+    _driver: Process,
+    _profile: tempfile::TempDir,
+}
+
+fn browser_required() -> bool {
+    std::env::var("LAZO_TEST_REQUIRE_BROWSER").is_ok_and(|v| v == "1")
+}
+
+fn find_chromedriver() -> Option<PathBuf> {
+    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+impl Browser {
+    /// A fresh browser, or `None` (after saying why) where none is installed and none is required.
+    async fn start() -> Option<Browser> {
+        let driver = find_chromedriver();
+        if driver.is_none() || !Path::new(CHROMIUM).exists() {
+            assert!(
+                !browser_required(),
+                "LAZO_TEST_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed"
+            );
+            eprintln!(
+                "skipping browser test: install chromium and chromium-driver to run it \
+                 (LAZO_TEST_REQUIRE_BROWSER=1 makes this a failure)"
+            );
+            return None;
+        }
+        let port = free_port();
+        let mut child = Command::new(driver?)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_for_port(port, "chromedriver", &mut child);
+        let driver = Process(child);
+        let profile = tempfile::tempdir().unwrap();
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,1000",
+            &format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({"binary": CHROMIUM, "args": args}),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session in headless Chromium");
+        Some(Browser {
+            client,
+            _driver: driver,
+            _profile: profile,
+        })
+    }
+
+    async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let field = self.client.find(Locator::Css(css)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Clicks what `css` finds and waits for the page it leads to (WebDriver's click does not
+    /// wait for a form's response): the old document goes stale, the new one finishes loading.
+    async fn click(&self, css: &str) {
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"));
+        self.click_and_wait(element).await;
+    }
+
+    async fn click_link(&self, text: &str) {
+        let element = self
+            .client
+            .find(Locator::LinkText(text))
+            .await
+            .unwrap_or_else(|e| panic!("no link {text:?}: {e}"));
+        self.click_and_wait(element).await;
+    }
+
+    async fn click_and_wait(&self, element: fantoccini::elements::Element) {
+        let old = self.client.find(Locator::Css("html")).await.unwrap();
+        element.click().await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        // A stale old root means the new document has replaced it.
+        while old.tag_name().await.is_ok() {
+            assert!(Instant::now() < deadline, "the click led to no new page");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        loop {
+            let state = self
+                .client
+                .execute("return document.readyState", vec![])
+                .await
+                .ok();
+            if state.as_ref().and_then(|s| s.as_str()) == Some("complete") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the new page did not finish loading"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The visible text of the page.
+    async fn text(&self) -> String {
+        self.client
+            .find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_string()
+    }
+
+    /// Signs in through the form; a first sign-in then sets a permanent password.
+    async fn sign_in(&self, service: &Service, name: &str, password: &str, new_password: &str) {
+        self.goto(&service.url("/sign-in")).await;
+        self.fill("input[name=name]", name).await;
+        self.fill("input[name=password]", password).await;
+        self.click("form[action='/sign-in'] button").await;
+        if self.path().await == "/password" {
+            self.fill("input[name=current]", password).await;
+            self.fill("input[name=new]", new_password).await;
+            self.click("form[action='/password'] button").await;
+        }
+        assert_eq!(self.path().await, "/", "{}", self.text().await);
+    }
+
+    async fn sign_out(&self) {
+        self.click("form[action='/sign-out'] button").await;
+    }
+
+    /// The page's response to a fetch of `path` from within the page (same origin, same
+    /// cookies): status and body.
+    async fn fetch(&self, path: &str) -> (u16, String) {
+        let script = "const done = arguments[arguments.length - 1];
+            fetch(arguments[0], {credentials: 'same-origin'})
+              .then(async r => done([r.status, await r.text()]))
+              .catch(e => done([0, String(e)]));";
+        let value = self
+            .client
+            .execute_async(script, vec![serde_json::json!(path)])
+            .await
+            .unwrap();
+        (
+            value[0].as_u64().unwrap_or(0) as u16,
+            value[1].as_str().unwrap_or("").to_string(),
+        )
+    }
+
+    async fn close(self) {
+        self.client.close().await.unwrap();
+    }
+}
+
+/// A data directory with a simulated day saved (40 units) and the accounts the tests use.
+struct Site {
+    _dir: tempfile::TempDir,
+    data: String,
+}
+
+impl Site {
+    fn new() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data").to_str().unwrap().to_string();
+        lazo_ok(&[
+            "demo",
+            "--units",
+            "40",
+            "--not-family",
+            "6",
+            "--seed",
+            "7",
+            "--data-dir",
+            &data,
+        ]);
+        Site { _dir: dir, data }
+    }
+}
+
+/// An analyst signs in for the first time (setting a password), opens the run the demo saved,
+/// opens a unit and reads its verdict, per-locus LRs and genotypes; a field agent signs in and
+/// is shown neither the units nor the genotypes, in the page or through the API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analyst_reads_a_unit_and_a_field_agent_sees_no_genotypes() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let site = Site::new();
+    let analyst_pw = add_user(&site.data, "ana", "lab_analyst", None);
+    let agent_pw = add_user(&site.data, "pedro", "field_agent", Some("Tapachula"));
+    let service = Service::start(Path::new(&site.data));
+
+    browser
+        .sign_in(&service, "ana", &analyst_pw, "ana-permanent-passphrase")
+        .await;
+    let dashboard = browser.text().await;
+    assert!(dashboard.contains("ana"), "{dashboard}");
+
+    // The run the demo saved is listed; open it, then its first unit.
+    browser
+        .click("a[href^='/runs/']:not([href*='/units/'])")
+        .await;
+    let run_page = browser.text().await;
+    assert!(run_page.contains("U0001"), "{run_page}");
+    browser.click_link("U0001").await;
+    assert!(browser.path().await.ends_with("/units/U0001"));
+    let unit_page = browser.text().await;
+    for expected in ["Verdict", "LR", "D3S1358", "Genotypes"] {
+        assert!(unit_page.contains(expected), "{expected} in {unit_page}");
+    }
+    // The claim drawn as a small pedigree (title for screen readers, one symbol per member).
+    let figure = browser
+        .client
+        .find(Locator::Css("figure.pedigree svg"))
+        .await
+        .expect("a pedigree diagram on the unit page");
+    let symbols = figure
+        .find_all(Locator::Css("rect, circle, polygon"))
+        .await
+        .unwrap();
+    assert!(symbols.len() >= 2, "{} symbols", symbols.len());
+    if let Ok(dir) = std::env::var("LAZO_TEST_SCREENSHOTS") {
+        let png = browser.client.screenshot().await.unwrap();
+        std::fs::write(Path::new(&dir).join("unit-page.png"), png).unwrap();
+    }
+    let run_id = browser.path().await.split('/').nth(2).unwrap().to_string();
+    let (status, units_json) = browser.fetch(&format!("/api/runs/{run_id}/units")).await;
+    assert_eq!(status, 200, "{units_json}");
+    browser.sign_out().await;
+    assert_eq!(browser.path().await, "/sign-in");
+
+    // The field agent: no units, no genotypes, in the page or the API.
+    browser
+        .sign_in(&service, "pedro", &agent_pw, "pedro-permanent-passphrase")
+        .await;
+    browser
+        .goto(&service.url(&format!("/runs/{run_id}/units/U0001")))
+        .await;
+    let refused = browser.text().await;
+    assert!(!refused.contains("D3S1358"), "{refused}");
+    assert!(!refused.contains("Genotypes"), "{refused}");
+    for path in [
+        format!("/api/runs/{run_id}/units"),
+        format!("/api/runs/{run_id}/units/U0001"),
+    ] {
+        let (status, body) = browser.fetch(&path).await;
+        assert!(status == 403 || status == 404, "{path}: {status} {body}");
+        assert!(!body.contains("D3S1358"), "{path}: {body}");
+    }
+    browser.close().await;
+}
+
+/// Signing in in Spanish shows Spanish labels; a wrong password is refused with a message and
+/// the account's page stays out of reach.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_refusal_and_spanish_labels() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let site = Site::new();
+    let pw = add_user(&site.data, "sofia", "supervisor", None);
+    let service = Service::start(Path::new(&site.data));
+
+    browser.goto(&service.url("/sign-in?lang=es")).await;
+    let form = browser.text().await;
+    assert!(form.contains("Contraseña"), "{form}");
+    browser.fill("input[name=name]", "sofia").await;
+    browser
+        .fill("input[name=password]", "not-the-password")
+        .await;
+    browser.click("form[action='/sign-in'] button").await;
+    assert_eq!(browser.path().await, "/sign-in");
+    browser.goto(&service.url("/")).await;
+    assert_eq!(
+        browser.path().await,
+        "/sign-in",
+        "unsigned visitors go to sign-in"
+    );
+
+    browser
+        .sign_in(&service, "sofia", &pw, "sofia-permanent-passphrase")
+        .await;
+    browser.goto(&service.url("/?lang=es")).await;
+    let panel = browser.text().await;
+    assert!(
+        panel.contains("Salir") || panel.contains("Cerrar"),
+        "{panel}"
+    );
+    browser.close().await;
+}
