@@ -29,14 +29,6 @@
 //! Children reference their run with `ON DELETE CASCADE`, so a retention policy deletes a run
 //! with one statement.
 //!
-//! Migration `0004` (intake in the web service):
-//!
-//! - `runs.site`: nullable text, the site of an intake made in the service (a field agent's
-//!   site); listings filter on it ([`RunFilter`]). Indexed with the list order.
-//! - `sample_custody`: per run, `(run, sample_id)` unique; collector, date of collection
-//!   (`YYYY-MM-DD` text), place, consent (a boolean: SQLite 0/1), kit or instrument; `position`
-//!   keeps the order given. `ON DELETE CASCADE` with its run.
-//!
 //! Migration `0002` (the web service, [`AccountStore`] and [`AuditStore`]):
 //!
 //! - `accounts`: `name` unique (1–64 characters), `role` one of [`Role`]'s words, `site`
@@ -62,6 +54,14 @@
 //!   Append-only: triggers refuse `UPDATE`, and `DELETE` while the unit still exists (so
 //!   deleting a run still cascades). The latest version is the unit's current sign-off;
 //!   earlier ones are its history. A unit without a row here awaits review.
+//!
+//! Migration `0004` (intake in the web service):
+//!
+//! - `runs.site`: nullable text, the site of an intake made in the service (a field agent's
+//!   site); listings filter on it ([`RunFilter`]). Indexed with the list order.
+//! - `sample_custody`: per run, `(run, sample_id)` unique; collector, date of collection
+//!   (`YYYY-MM-DD` text), place, consent (a boolean: SQLite 0/1), kit or instrument; `position`
+//!   keeps the order given. `ON DELETE CASCADE` with its run.
 //!
 //! Migration `0005` (second factor): `accounts.totp_secret` (base32, at least 26 characters, or
 //! NULL) and `accounts.totp_last_step`, the last accepted TOTP step; a step is claimed with one
