@@ -16,6 +16,152 @@ use rayon::prelude::*;
 
 use crate::{emit, inputs, outln, settings};
 
+/// One line of the table: what, measured, reference, ratio.
+type Row<'r> = dyn Fn(&mut String, &str, String, String, f64) + 'r;
+
+/// The H100 SXM of the lent GPU machine (shared/ENGINEERING-NOTES.md): HBM3 bandwidth and
+/// INT32 throughput, the limits the GPU screen is measured against.
+#[cfg(feature = "cuda")]
+const H100_BYTES_PER_S: f64 = 3.35e12;
+#[cfg(feature = "cuda")]
+const H100_INT32_OPS_PER_S: f64 = 33.5e12;
+/// The goal: 1M profiles all-pairs (5e11 pairs), filter and exact LRs, in 1 s.
+#[cfg(feature = "cuda")]
+const GOAL_PAIRS_PER_S: f64 = 5e11;
+
+/// The GPU filter's lines: agreement with the CPU filter on the all-pairs set, then the whole
+/// index all-pairs (filter on the GPU, exact LRs on the CPU) against the H100's limits and the
+/// goal.
+#[cfg(feature = "cuda")]
+fn gpu_lines(
+    out: &mut String,
+    row: &Row<'_>,
+    index: &ProfileIndex,
+    small: &ProfileIndex,
+    small_filter: &ExclusionFilter,
+    table: &lazo_genetics::FrequencyTable,
+    settings: &settings::Settings,
+) -> Result<()> {
+    use lazo_index_cuda::{GpuScreen, INT32_OPS_PER_PAIR, ScreenParams, global_bytes_one_set};
+    let gpu = match GpuScreen::new() {
+        Ok(gpu) => gpu,
+        Err(e) => {
+            outln!(out, "GPU all-pairs screen: not measured ({e})");
+            return Ok(());
+        }
+    };
+    let params = ScreenParams::new(1);
+    let cpu = small_filter.survivors(1)?;
+    let on_gpu = gpu.screen(small, &params)?;
+    anyhow::ensure!(
+        on_gpu == cpu,
+        "the GPU filter's survivors differ from the CPU filter's ({} against {}) on {} profiles",
+        on_gpu.len(),
+        cpu.len(),
+        small.len()
+    );
+    row(
+        out,
+        "GPU survivors = CPU survivors (all-pairs set)",
+        format!("{} equal", cpu.len()),
+        "exact".into(),
+        f64::NAN,
+    );
+    let live = index.live_rows();
+    let n = live.rows.len() as u64;
+    let pairs = (n * n.saturating_sub(1) / 2) as f64;
+    // Twice, keeping the faster: the first run also pays for first-touch allocations.
+    let mut best: Option<(lazo_index_cuda::FilterRun, f64)> = None;
+    for _ in 0..2 {
+        let (run, seconds) =
+            time(|| gpu.filter(&live.rows, lazo_index_cuda::Targets::SameSet, &params));
+        let run = run?;
+        if let Some((first, _)) = &best {
+            anyhow::ensure!(first.pairs == run.pairs, "two GPU runs differ");
+        }
+        if best.as_ref().is_none_or(|(_, s)| seconds < *s) {
+            best = Some((run, seconds));
+        }
+    }
+    let Some((run, filter_s)) = best else {
+        anyhow::bail!("no GPU run");
+    };
+    let survivors: Vec<lazo_index::FilterSurvivor> = run
+        .pairs
+        .iter()
+        .map(|p| lazo_index::FilterSurvivor {
+            first: live.slots[p.query as usize],
+            second: live.slots[p.target as usize],
+            inconsistent_loci: p.inconsistent_loci,
+        })
+        .collect();
+    let mutation = settings.mutation_model()?;
+    let config = lazo_index::ScreenConfig {
+        theta: settings.theta,
+        mutation: mutation.as_ref(),
+        ..lazo_index::ScreenConfig::new(table)
+    };
+    let (stats, lr_s) = time(|| lazo_index::score_survivors(index, &config, &survivors, |_| {}));
+    let stats = stats?;
+    let int_floor = pairs * INT32_OPS_PER_PAIR / H100_INT32_OPS_PER_S;
+    let byte_floor = global_bytes_one_set(n, &run) / H100_BYTES_PER_S;
+    outln!(
+        out,
+        "GPU: {}, {n} profiles all-pairs ({pairs:.2e} pairs), {} survivors, {} hits",
+        gpu.device_name(),
+        survivors.len(),
+        stats.hits
+    );
+    row(
+        out,
+        "GPU exclusion filter (s)",
+        format!("{filter_s:.3} s"),
+        format!("{int_floor:.3} s INT32"),
+        filter_s / int_floor,
+    );
+    row(
+        out,
+        "  same, against H100 memory bandwidth",
+        format!("{filter_s:.3} s"),
+        format!("{byte_floor:.4} s HBM"),
+        filter_s / byte_floor,
+    );
+    row(
+        out,
+        "  exact LRs on the survivors, CPU (s)",
+        format!("{lr_s:.3} s"),
+        "—".into(),
+        f64::NAN,
+    );
+    let scaled = (filter_s + lr_s) * GOAL_PAIRS_PER_S / pairs;
+    row(
+        out,
+        "GPU screen, scaled to 1M all-pairs (s)",
+        format!("{scaled:.2} s"),
+        "≤ 1 s goal".into(),
+        scaled,
+    );
+    Ok(())
+}
+
+#[cfg(not(feature = "cuda"))]
+fn gpu_lines(
+    out: &mut String,
+    _: &Row<'_>,
+    _: &ProfileIndex,
+    _: &ProfileIndex,
+    _: &ExclusionFilter,
+    _: &lazo_genetics::FrequencyTable,
+    _: &settings::Settings,
+) -> Result<()> {
+    outln!(
+        out,
+        "GPU all-pairs screen: not measured ({})",
+        crate::index_cmd::NO_CUDA_BUILD
+    );
+    Ok(())
+}
+
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Profiles in the index for identity and familial search
@@ -263,6 +409,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
         "≥ 2e9 goal".into(),
         per_core / 2e9,
     );
+
+    // The same filter on the GPU, when this lazo has it.
+    gpu_lines(&mut out, &row, &index, &small, &filter, &table, &settings)?;
 
     // LR throughput.
     let loci: Vec<Locus> = Locus::codis_core().collect();

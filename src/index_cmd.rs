@@ -472,9 +472,63 @@ pub struct ScreenArgs {
     /// Built-in population for the LRs
     #[arg(long, default_value = lazo_formats::embedded::DEFAULT_POPULATION)]
     population: String,
+    /// Run the exclusion filter on the GPU (CUDA; needs a lazo built with `--features cuda`);
+    /// the exact LRs stay on the CPU and the output is the same
+    #[arg(long)]
+    gpu: bool,
+}
+
+/// Why the GPU is unavailable in a build without the `cuda` feature.
+#[cfg(not(feature = "cuda"))]
+pub const NO_CUDA_BUILD: &str = "this lazo was built without CUDA support; rebuild it with \
+     `cargo build --release --features cuda`";
+
+/// Where the exclusion filter runs; the exact LRs are always on the CPU.
+enum Filter {
+    Cpu,
+    #[cfg(feature = "cuda")]
+    Gpu(lazo_index_cuda::GpuScreen),
+}
+
+/// Opens the GPU before anything is written, so that a machine without one fails cleanly.
+#[cfg(feature = "cuda")]
+fn open_gpu() -> Result<Filter> {
+    let gpu = lazo_index_cuda::GpuScreen::new().context("cannot use the GPU")?;
+    tracing::info!(device = gpu.device_name(), "exclusion filter on the GPU");
+    Ok(Filter::Gpu(gpu))
+}
+
+#[cfg(not(feature = "cuda"))]
+fn open_gpu() -> Result<Filter> {
+    bail!("--gpu: {NO_CUDA_BUILD}")
+}
+
+impl Filter {
+    fn name(&self) -> String {
+        match self {
+            Filter::Cpu => "CPU".into(),
+            #[cfg(feature = "cuda")]
+            Filter::Gpu(gpu) => format!("GPU: {}", gpu.device_name()),
+        }
+    }
+
+    /// `screen_parent_child`, with the filter here: the same hits in the same order.
+    fn screen(
+        &self,
+        index: &ProfileIndex,
+        config: &ScreenConfig<'_>,
+        sink: impl FnMut(lazo_index::ScreenHit<'_>),
+    ) -> Result<lazo_index::ScreenStats> {
+        Ok(match self {
+            Filter::Cpu => screen_parent_child(index, config, sink)?,
+            #[cfg(feature = "cuda")]
+            Filter::Gpu(gpu) => gpu.screen_parent_child(index, config, sink)?,
+        })
+    }
 }
 
 pub fn screen(args: ScreenArgs) -> Result<()> {
+    let filter = if args.gpu { open_gpu()? } else { Filter::Cpu };
     let index = load(&args.index)?;
     let table = inputs::frequencies(None, &args.population, Default::default())?;
     let settings = settings::Settings::default();
@@ -511,7 +565,7 @@ pub fn screen(args: ScreenArgs) -> Result<()> {
     spinner.enable_steady_tick(std::time::Duration::from_millis(200));
     let mut write_error = None;
     let started = std::time::Instant::now();
-    let stats = screen_parent_child(&index, &config, |hit| {
+    let mut sink = |hit: lazo_index::ScreenHit<'_>| {
         if write_error.is_some() {
             return;
         }
@@ -532,7 +586,8 @@ pub fn screen(args: ScreenArgs) -> Result<()> {
         ]) {
             write_error = Some(e);
         }
-    })?;
+    };
+    let stats = filter.screen(&index, &config, &mut sink)?;
     spinner.finish_and_clear();
     if let Some(e) = write_error {
         return Err(e).with_context(|| format!("cannot write {}", tmp.display()));
@@ -543,9 +598,10 @@ pub fn screen(args: ScreenArgs) -> Result<()> {
         .with_context(|| format!("cannot move {} into place", args.out.display()))?;
     let seconds = started.elapsed().as_secs_f64();
     let mut out = String::new();
+    let filter = filter.name();
     outln!(
         out,
-        "{} pairs screened in {seconds:.2} s ({:.3e} pairs/s); {} passed the exclusion filter; {} pairs written to {}",
+        "{} pairs screened in {seconds:.2} s ({:.3e} pairs/s, exclusion filter on the {filter}); {} passed the exclusion filter; {} pairs written to {}",
         stats.pairs,
         stats.pairs as f64 / seconds.max(1e-9),
         stats.survivors,

@@ -527,6 +527,30 @@ fn index_search_screen_and_expunge() {
         "{csv}"
     );
 
+    // The GPU screen writes the very same file, or says why it cannot run and writes nothing.
+    let gpu_pairs = dir.path().join("gpu-pairs.csv");
+    let gpu = lazo()
+        .args(["screen", "--gpu", "--index"])
+        .arg(&index)
+        .arg("--out")
+        .arg(&gpu_pairs)
+        .output()
+        .unwrap();
+    let built_with_cuda = cfg!(feature = "cuda");
+    if gpu.status.success() {
+        assert!(built_with_cuda, "--gpu accepted without the cuda feature");
+        assert_eq!(std::fs::read_to_string(&gpu_pairs).unwrap(), csv);
+    } else {
+        let err = String::from_utf8_lossy(&gpu.stderr);
+        let why = if built_with_cuda {
+            "cannot use the GPU"
+        } else {
+            "--features cuda"
+        };
+        assert!(err.contains(why), "{err}");
+        assert!(!gpu_pairs.exists());
+    }
+
     // Expunged: gone from every later search.
     lazo()
         .args(["index", "remove", "--id", &other, "--index"])

@@ -15,7 +15,8 @@ use rayon::prelude::*;
 
 use crate::encoding::{INDEX_LOCUS_COUNT, Row, unpack};
 use crate::identity::Stringency;
-use crate::{IndexError, ProfileIndex, Slot};
+use crate::{IndexError, LiveRows, PackedRow, ProfileIndex, Slot};
+use serde::Serialize;
 
 /// Words per kernel block (512 profiles).
 pub(crate) const BLOCK: usize = 8;
@@ -292,14 +293,11 @@ impl ExclusionFilter {
     /// each locus, plus typed and homozygote bits (about 45 bytes per profile for 24 loci of
     /// simulated NIST Hispanic data, where the dictionaries hold about 300 alleles in all).
     pub fn build(index: &ProfileIndex) -> ExclusionFilter {
-        let slots: Vec<u32> = (0..index.slot_count() as u32)
-            .filter(|&s| index.is_live(Slot(s)))
-            .collect();
-        let rows: Vec<Row> = slots.iter().map(|&s| index.row(s as usize)).collect();
+        let LiveRows { slots, rows } = index.live_rows();
         ExclusionFilter {
             cols: Columns::from_rows(rows.iter()),
             rows,
-            slots,
+            slots: slots.into_iter().map(|s| s.0).collect(),
         }
     }
 
@@ -374,6 +372,27 @@ impl ExclusionFilter {
             .sum())
     }
 
+    /// Every surviving pair with its number of inconsistent loci, in order (by first, then
+    /// second), in parallel: the CPU reference that other filters (the GPU's) must equal.
+    pub fn survivors(&self, max_inconsistent: u8) -> Result<Vec<FilterSurvivor>, IndexError> {
+        check_max(max_inconsistent)?;
+        Ok((0..self.rows.len())
+            .into_par_iter()
+            .with_min_len(16)
+            .flat_map_iter(|i| {
+                let mut out = Vec::new();
+                self.survivors_of(i, max_inconsistent, |j| {
+                    out.push(FilterSurvivor {
+                        first: Slot(self.slots[i]),
+                        second: Slot(self.slots[j]),
+                        inconsistent_loci: inconsistent_loci(&self.rows[i], &self.rows[j]),
+                    })
+                });
+                out
+            })
+            .collect())
+    }
+
     /// The surviving pairs as slots, in order (first by `i`, then `j`); sequential.
     pub fn for_each_survivor(
         &self,
@@ -388,6 +407,31 @@ impl ExclusionFilter {
         }
         Ok(())
     }
+}
+
+/// A pair that passed the exclusion filter, `first` < `second` in slot order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct FilterSurvivor {
+    pub first: Slot,
+    pub second: Slot,
+    /// Loci typed in both where the two share no allele (at most the filter's maximum).
+    pub inconsistent_loci: u8,
+}
+
+/// Loci typed in both packed rows where they share no allele code: the parent–child
+/// exclusion count of the filter, computed the plain way, row against row.
+pub fn inconsistent_loci(a: &PackedRow, b: &PackedRow) -> u8 {
+    a.iter()
+        .zip(b)
+        .filter(|&(&x, &y)| {
+            if x == 0 || y == 0 {
+                return false;
+            }
+            let (x1, x2) = unpack(x);
+            let (y1, y2) = unpack(y);
+            x1 != y1 && x1 != y2 && x2 != y1 && x2 != y2
+        })
+        .count() as u8
 }
 
 pub(crate) fn check_max(max: u8) -> Result<(), IndexError> {

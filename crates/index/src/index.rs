@@ -6,10 +6,10 @@ use std::hash::{BuildHasherDefault, Hasher};
 use lazo_genetics::{Allele, Genotype, Locus, Profile};
 use serde::{Deserialize, Serialize};
 
-use crate::IndexError;
 use crate::encoding::{
     COLD, Cold, Dictionary, HOT, Hot, INDEX_LOCUS_COUNT, Query, Row, join, split,
 };
+use crate::{IndexError, PackedRow};
 
 /// Position of a profile in the index. Stable until [`ProfileIndex::compact`] (or a
 /// write/read round trip, which compacts), which renumbers the live profiles in order.
@@ -233,6 +233,17 @@ impl ProfileIndex {
         join(&self.hot[s], &self.cold[s])
     }
 
+    /// The packed rows of the live profiles, in slot order, with their slots: what a filter
+    /// outside this crate (the GPU screen) scans.
+    pub fn live_rows(&self) -> LiveRows {
+        let slots: Vec<Slot> = (0..self.hot.len() as u32)
+            .map(Slot)
+            .filter(|&s| self.is_live(s))
+            .collect();
+        let rows = slots.iter().map(|s| self.row(s.index())).collect();
+        LiveRows { slots, rows }
+    }
+
     /// Removed profiles whose slots are not yet reclaimed.
     pub fn tombstones(&self) -> usize {
         self.hot.len() - self.live
@@ -404,6 +415,13 @@ impl Hasher for PassThrough {
     fn write_u64(&mut self, v: u64) {
         self.0 = v;
     }
+}
+
+/// The live profiles of an index as packed rows: `rows[n]` is the profile in `slots[n]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LiveRows {
+    pub slots: Vec<Slot>,
+    pub rows: Vec<PackedRow>,
 }
 
 /// A live profile of the index, decoded on demand.

@@ -16,7 +16,9 @@
 //! - [`search_familial`]: every indexed profile ranked by parent–child and full-sibling LR
 //!   against a query.
 //! - [`screen_parent_child`]: all pairs of the index screened for parent–child relationships
-//!   and duplicates, with an exclusion filter ([`ExclusionFilter`]) before the exact LRs.
+//!   and duplicates, with an exclusion filter ([`ExclusionFilter`]) before the exact LRs;
+//!   [`score_survivors`] is its exact stage alone, for pairs another filter (the GPU screen in
+//!   `lazo-index-cuda`, fed by [`ProfileIndex::live_rows`]) let through.
 //!
 //! Pure: no file, clock, environment or global state; the only I/O is through the streams a
 //! caller passes to `write_to`/`read_from`. Searches run on rayon's current thread pool
@@ -31,20 +33,28 @@ pub mod persist;
 mod repeat;
 mod screen;
 
-pub use columns::ExclusionFilter;
+pub use columns::{ExclusionFilter, FilterSurvivor, inconsistent_loci};
 pub use encoding::{INDEX_LOCUS_COUNT, INDEX_LOCUS_NAMES, MAX_CODES};
 pub use familial::{FamilialHit, FamilialResult, search_familial};
 pub use identity::{
     IdentityHit, IdentityQuery, Stringency, dropout_match_probability, genotype_match_probability,
     search_identity,
 };
-pub use index::{IndexedProfile, MAX_ID_BYTES, MemoryUsage, ProfileIndex, ROW_BYTES, Slot};
+pub use index::{
+    IndexedProfile, LiveRows, MAX_ID_BYTES, MemoryUsage, ProfileIndex, ROW_BYTES, Slot,
+};
 pub use persist::{FORMAT_VERSION, MAGIC};
 pub use repeat::{
     EarlierMatch, PresentedSample, RepeatChildAlert, RepeatChildConfig, RepeatChildDetector,
     SampleRole, repeat_child_alerts,
 };
-pub use screen::{ScreenConfig, ScreenHit, ScreenStats, screen_parent_child};
+pub use screen::{ScreenConfig, ScreenHit, ScreenStats, score_survivors, screen_parent_child};
+
+/// One profile as the index packs it: per locus (in [`INDEX_LOCUS_NAMES`] order) the two
+/// allele codes of the locus dictionary in one `u16`, the smaller in the low byte; `0` means
+/// untyped, and a typed locus has both codes ≥ 1. Codes are only comparable between rows of
+/// the same index.
+pub type PackedRow = [u16; INDEX_LOCUS_COUNT];
 
 use lazo_genetics::{Allele, Locus};
 

@@ -5,7 +5,7 @@ use lazo_kinship::MutationModel;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::columns::{ExclusionFilter, MAX_COUNTED, check_max};
+use crate::columns::{ExclusionFilter, FilterSurvivor, MAX_COUNTED, check_max};
 use crate::encoding::{INDEX_LOCUS_COUNT, Row};
 use crate::familial::DuoModel;
 use crate::identity::{Lanes, Stringency, at_most, compare};
@@ -92,6 +92,84 @@ struct RawHit {
 /// Queries per parallel batch (hits are handed to the sink in order after each batch).
 const BATCH: usize = 512;
 
+/// Survivors scored per parallel batch in [`score_survivors`].
+const SURVIVOR_BATCH: usize = 4096;
+
+/// The exact stage shared by every filter: the duo LR and the identity test of one pair that
+/// passed an exclusion filter.
+struct Scorer<'i, 'c> {
+    index: &'i ProfileIndex,
+    config: &'c ScreenConfig<'c>,
+    model: DuoModel<'c>,
+    dense: Vec<Option<&'c lazo_genetics::DenseLocus>>,
+}
+
+impl<'i, 'c> Scorer<'i, 'c> {
+    fn new(index: &'i ProfileIndex, config: &'c ScreenConfig<'c>) -> Result<Self, IndexError> {
+        check_max(config.max_inconsistent)?;
+        if config.identity_max_mismatching_loci > config.max_inconsistent {
+            return Err(IndexError::InvalidQuery(format!(
+                "identity_max_mismatching_loci {} exceeds max_inconsistent {} (identity pairs \
+                 are found among the filter's survivors)",
+                config.identity_max_mismatching_loci, config.max_inconsistent
+            )));
+        }
+        debug_assert!(config.max_inconsistent <= MAX_COUNTED);
+        let model = DuoModel::new(config.table, config.theta, config.mutation)?;
+        let dense = index
+            .dict
+            .loci
+            .iter()
+            .map(|l| config.table.dense(*l))
+            .collect();
+        Ok(Scorer {
+            index,
+            config,
+            model,
+            dense,
+        })
+    }
+
+    /// `None` when the pair has too few shared loci (not scored, not a survivor); otherwise
+    /// the hit, if it is one.
+    fn score(
+        &self,
+        (i, a): (u32, &Row),
+        lanes: Option<&Lanes>,
+        (j, b): (u32, &Row),
+    ) -> Option<Option<RawHit>> {
+        let shared = shared_loci(a, b);
+        if shared < u32::from(self.config.min_shared_loci) {
+            return None;
+        }
+        let identity = lanes.and_then(|lanes| identity_of(b, lanes, self.config));
+        let (log10_lr, inconsistent) = parent_child(self.index, &self.model, &self.dense, a, b);
+        Some(
+            (identity.is_some() || log10_lr >= self.config.min_log10_lr).then_some(RawHit {
+                i,
+                j,
+                shared: shared as u8,
+                inconsistent,
+                log10_lr,
+                identity,
+            }),
+        )
+    }
+
+    fn emit(&self, h: RawHit, sink: &mut impl FnMut(ScreenHit<'_>)) {
+        sink(ScreenHit {
+            first: Slot(h.i),
+            second: Slot(h.j),
+            first_id: self.index.id_unchecked(h.i),
+            second_id: self.index.id_unchecked(h.j),
+            shared_loci: h.shared,
+            inconsistent_loci: h.inconsistent,
+            parent_child_log10_lr: (h.log10_lr > f64::NEG_INFINITY).then_some(h.log10_lr),
+            identity: h.identity,
+        });
+    }
+}
+
 /// Screens every pair of live profiles: the exclusion filter ([`ExclusionFilter`]) drops pairs
 /// with more than `max_inconsistent` loci sharing no allele, then survivors with enough shared
 /// loci get the exact duo LR and the identity test. Pairs reaching `min_log10_lr`, and
@@ -102,24 +180,9 @@ pub fn screen_parent_child(
     config: &ScreenConfig<'_>,
     mut sink: impl FnMut(ScreenHit<'_>),
 ) -> Result<ScreenStats, IndexError> {
-    check_max(config.max_inconsistent)?;
-    if config.identity_max_mismatching_loci > config.max_inconsistent {
-        return Err(IndexError::InvalidQuery(format!(
-            "identity_max_mismatching_loci {} exceeds max_inconsistent {} (identity pairs are \
-             found among the filter's survivors)",
-            config.identity_max_mismatching_loci, config.max_inconsistent
-        )));
-    }
-    debug_assert!(config.max_inconsistent <= MAX_COUNTED);
-    let model = DuoModel::new(config.table, config.theta, config.mutation)?;
+    let scorer = Scorer::new(index, config)?;
     let filter = ExclusionFilter::build(index);
     let n = filter.len();
-    let dense: Vec<_> = index
-        .dict
-        .loci
-        .iter()
-        .map(|l| config.table.dense(*l))
-        .collect();
     let mut stats = ScreenStats {
         profiles: n as u64,
         pairs: filter.pairs(),
@@ -135,25 +198,14 @@ pub fn screen_parent_child(
                 let mut survivors = 0u64;
                 let mut hits = Vec::new();
                 filter.survivors_of(i, config.max_inconsistent, |j| {
-                    let b = filter.row(j);
-                    let shared = shared_loci(a, b);
-                    if shared < u32::from(config.min_shared_loci) {
-                        return;
-                    }
-                    survivors += 1;
-                    let identity = lanes
-                        .as_ref()
-                        .and_then(|lanes| identity_of(b, lanes, config));
-                    let (log10_lr, inconsistent) = parent_child(index, &model, &dense, a, b);
-                    if identity.is_some() || log10_lr >= config.min_log10_lr {
-                        hits.push(RawHit {
-                            i: filter.slot(i),
-                            j: filter.slot(j),
-                            shared: shared as u8,
-                            inconsistent,
-                            log10_lr,
-                            identity,
-                        });
+                    let scored = scorer.score(
+                        (filter.slot(i), a),
+                        lanes.as_ref(),
+                        (filter.slot(j), filter.row(j)),
+                    );
+                    if let Some(hit) = scored {
+                        survivors += 1;
+                        hits.extend(hit);
                     }
                 });
                 (survivors, hits)
@@ -163,16 +215,75 @@ pub fn screen_parent_child(
             stats.survivors += survivors;
             for h in hits {
                 stats.hits += 1;
-                sink(ScreenHit {
-                    first: Slot(h.i),
-                    second: Slot(h.j),
-                    first_id: index.id_unchecked(h.i),
-                    second_id: index.id_unchecked(h.j),
-                    shared_loci: h.shared,
-                    inconsistent_loci: h.inconsistent,
-                    parent_child_log10_lr: (h.log10_lr > f64::NEG_INFINITY).then_some(h.log10_lr),
-                    identity: h.identity,
-                });
+                scorer.emit(h, &mut sink);
+            }
+        }
+    }
+    Ok(stats)
+}
+
+/// The exact stage of [`screen_parent_child`] on pairs that some other exclusion filter let
+/// through (the GPU filter of `lazo-index-cuda`): the same duo LRs, identity tests, hits and
+/// counts as the CPU screen gives when `survivors` are exactly the CPU filter's survivors.
+///
+/// `survivors` must be pairs of live slots with `first < second`, strictly increasing by
+/// (first, second), as [`ExclusionFilter::survivors`] returns them; anything else is refused.
+/// Their `inconsistent_loci` is not trusted: it is recomputed from the genotypes.
+pub fn score_survivors(
+    index: &ProfileIndex,
+    config: &ScreenConfig<'_>,
+    survivors: &[FilterSurvivor],
+    mut sink: impl FnMut(ScreenHit<'_>),
+) -> Result<ScreenStats, IndexError> {
+    let scorer = Scorer::new(index, config)?;
+    if let Some(bad) = survivors
+        .iter()
+        .find(|s| !(s.first < s.second && index.is_live(s.first) && index.is_live(s.second)))
+    {
+        return Err(IndexError::InvalidQuery(format!(
+            "survivor ({}, {}) is not a pair of live slots in increasing order",
+            bad.first.0, bad.second.0
+        )));
+    }
+    if survivors
+        .windows(2)
+        .any(|w| (w[0].first, w[0].second) >= (w[1].first, w[1].second))
+    {
+        return Err(IndexError::InvalidQuery(
+            "survivors are not strictly increasing by (first, second)".into(),
+        ));
+    }
+    let n = index.len() as u64;
+    let mut stats = ScreenStats {
+        profiles: n,
+        pairs: n * n.saturating_sub(1) / 2,
+        ..ScreenStats::default()
+    };
+    for batch in survivors.chunks(SURVIVOR_BATCH * rayon::current_num_threads().max(1)) {
+        let parts: Vec<(u64, Vec<RawHit>)> = batch
+            .par_chunks(SURVIVOR_BATCH)
+            .map(|chunk| {
+                let mut scored = 0u64;
+                let mut hits = Vec::new();
+                for s in chunk {
+                    let a = index.row(s.first.index());
+                    let lanes = config.identity.map(|_| Lanes::new(&a));
+                    let b = index.row(s.second.index());
+                    if let Some(hit) =
+                        scorer.score((s.first.0, &a), lanes.as_ref(), (s.second.0, &b))
+                    {
+                        scored += 1;
+                        hits.extend(hit);
+                    }
+                }
+                (scored, hits)
+            })
+            .collect();
+        for (scored, hits) in parts {
+            stats.survivors += scored;
+            for h in hits {
+                stats.hits += 1;
+                scorer.emit(h, &mut sink);
             }
         }
     }

@@ -8,7 +8,8 @@ use common::*;
 use lazo_genetics::Profile;
 use lazo_index::{
     ExclusionFilter, FORMAT_VERSION, IdentityQuery, IndexError, MAGIC, ProfileIndex, ROW_BYTES,
-    ScreenConfig, Slot, Stringency, screen_parent_child, search_familial, search_identity,
+    ScreenConfig, Slot, Stringency, score_survivors, screen_parent_child, search_familial,
+    search_identity,
 };
 
 #[test]
@@ -333,4 +334,66 @@ fn exclusion_filter_counts_pairs() {
     }
     assert!(filter.count_survivors(4).is_err());
     assert!(filter.count_survivors(0).unwrap() <= filter.count_survivors(3).unwrap());
+    let listed = filter.survivors(1).unwrap();
+    let pairs: Vec<(Slot, Slot)> = listed.iter().map(|s| (s.first, s.second)).collect();
+    assert_eq!(pairs, seen);
+    assert!(filter.survivors(4).is_err());
+}
+
+#[test]
+fn score_survivors_refuses_what_no_filter_gives() {
+    let (mut index, _, _) = families(5, 9);
+    let table = table();
+    let config = ScreenConfig::new(&table);
+    let survivors = ExclusionFilter::build(&index).survivors(1).unwrap();
+    assert!(survivors.len() >= 2);
+    let refused = |list: &[lazo_index::FilterSurvivor], index: &ProfileIndex| {
+        matches!(
+            score_survivors(index, &config, list, |_| {}),
+            Err(IndexError::InvalidQuery(_))
+        )
+    };
+    assert!(!refused(&survivors, &index));
+    let mut reversed = survivors.clone();
+    reversed.reverse();
+    assert!(refused(&reversed, &index));
+    let mut doubled = survivors.clone();
+    doubled.insert(1, survivors[0]);
+    assert!(refused(&doubled, &index));
+    let mut swapped = survivors.clone();
+    swapped[0] = lazo_index::FilterSurvivor {
+        first: survivors[0].second,
+        second: survivors[0].first,
+        ..survivors[0]
+    };
+    assert!(refused(&swapped, &index));
+    // A removed profile is no longer a survivor of anything.
+    let gone = index.iter().next().unwrap().id().to_string();
+    let gone_slot = index.slot(&gone).unwrap();
+    index.remove(&gone);
+    let with_gone: Vec<_> = survivors
+        .iter()
+        .copied()
+        .filter(|s| s.first == gone_slot || s.second == gone_slot)
+        .collect();
+    if !with_gone.is_empty() {
+        assert!(refused(&with_gone, &index));
+    }
+}
+
+#[test]
+fn live_rows_follow_removal() {
+    let (mut index, _, _) = families(3, 10);
+    let before = index.live_rows();
+    assert_eq!(before.rows.len(), index.len());
+    let victim = index.iter().nth(2).unwrap().id().to_string();
+    let victim_slot = index.slot(&victim).unwrap();
+    index.remove(&victim);
+    let after = index.live_rows();
+    assert_eq!(after.rows.len(), before.rows.len() - 1);
+    assert!(!after.slots.contains(&victim_slot));
+    for (slot, row) in after.slots.iter().zip(&after.rows) {
+        let at = before.slots.iter().position(|s| s == slot).unwrap();
+        assert_eq!(row, &before.rows[at]);
+    }
 }

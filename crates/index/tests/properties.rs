@@ -9,9 +9,10 @@ mod common;
 use common::*;
 use lazo_genetics::{Allele, FrequencyTable, Genotype, Locus, Profile};
 use lazo_index::{
-    IdentityQuery, PresentedSample, ProfileIndex, RepeatChildConfig, SampleRole, ScreenConfig,
-    Stringency, dropout_match_probability, genotype_match_probability, repeat_child_alerts,
-    screen_parent_child, search_familial, search_identity,
+    ExclusionFilter, FilterSurvivor, IdentityQuery, PresentedSample, ProfileIndex,
+    RepeatChildConfig, SampleRole, ScreenConfig, Stringency, dropout_match_probability,
+    genotype_match_probability, repeat_child_alerts, score_survivors, screen_parent_child,
+    search_familial, search_identity,
 };
 use lazo_kinship::{Relationship, fast, pairwise};
 use proptest::prelude::*;
@@ -295,6 +296,56 @@ proptest! {
                 (x, y) => prop_assert_eq!(x, y),
             }
         }
+    }
+
+    /// The survivors list (the CPU reference for the GPU filter) against a naive double loop,
+    /// and the exact stage alone on those survivors against the whole CPU screen.
+    #[test]
+    fn survivors_and_their_scores_match_the_screen(
+        specs in arb_profiles(45),
+        removed in proptest::collection::vec(any::<bool>(), 0..45),
+        max_inconsistent in 0u8..4,
+        min_shared in 1u8..16,
+        min_log10_lr in -2.0f64..6.0,
+    ) {
+        let table = table();
+        let model = model();
+        let loci = loci();
+        let w = world(&specs, &removed, &loci);
+        let survivors = ExclusionFilter::build(&w.index).survivors(max_inconsistent).unwrap();
+        let mut expected = Vec::new();
+        for i in 0..w.live.len() {
+            for j in i + 1..w.live.len() {
+                let (a, b) = (&w.live[i].1, &w.live[j].1);
+                let inconsistent = loci
+                    .iter()
+                    .filter(|&&l| matches!((a.genotype(l), b.genotype(l)), (Some(x), Some(y)) if !x.shares_allele_with(y)))
+                    .count() as u8;
+                if inconsistent <= max_inconsistent {
+                    expected.push(FilterSurvivor {
+                        first: w.index.slot(&w.live[i].0).unwrap(),
+                        second: w.index.slot(&w.live[j].0).unwrap(),
+                        inconsistent_loci: inconsistent,
+                    });
+                }
+            }
+        }
+        prop_assert_eq!(&survivors, &expected);
+        let config = ScreenConfig {
+            theta: 0.01,
+            mutation: Some(&model),
+            min_log10_lr,
+            max_inconsistent,
+            min_shared_loci: min_shared,
+            identity_max_mismatching_loci: max_inconsistent.min(1),
+            ..ScreenConfig::new(&table)
+        };
+        let mut whole = Vec::new();
+        let whole_stats = screen_parent_child(&w.index, &config, |h| whole.push(format!("{h:?}"))).unwrap();
+        let mut scored = Vec::new();
+        let scored_stats = score_survivors(&w.index, &config, &survivors, |h| scored.push(format!("{h:?}"))).unwrap();
+        prop_assert_eq!(whole_stats, scored_stats);
+        prop_assert_eq!(whole, scored);
     }
 
     #[test]
