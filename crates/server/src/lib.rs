@@ -33,6 +33,7 @@ pub mod clock;
 pub mod error;
 pub mod i18n;
 pub mod keyfile;
+pub mod openapi;
 pub mod password;
 pub mod routes;
 pub mod totp;
