@@ -152,7 +152,7 @@ pub(crate) async fn read_audit<S: Backend>(
         .await?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SignInBody {
     name: String,
     password: String,
@@ -161,13 +161,41 @@ pub struct SignInBody {
     code: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Me<'a> {
     name: &'a str,
+    /// field_agent, lab_analyst, supervisor, auditor or admin
+    #[schema(value_type = String)]
     role: lazo_store::Role,
     site: Option<&'a str>,
     must_change_password: bool,
     must_enroll_totp: bool,
+}
+
+/// The JSON bodies of this module, for the OpenAPI document.
+pub(crate) fn schemas() -> Vec<(
+    String,
+    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+)> {
+    use utoipa::{PartialSchema, ToSchema};
+    vec![
+        (SignInBody::name().into_owned(), SignInBody::schema()),
+        (Me::name().into_owned(), Me::schema()),
+        (SignOffBody::name().into_owned(), SignOffBody::schema()),
+    ]
+}
+
+/// GET /api/openapi.json: the JSON API's OpenAPI document.
+pub async fn openapi<S: Backend>() -> Result<Response, ApiError> {
+    let doc = crate::openapi::document::<S>().map_err(|e| {
+        tracing::error!(error = %e, "OpenAPI document");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the API document could not be built",
+        )
+    })?;
+    Ok(Json(doc).into_response())
 }
 
 fn me_of(user: &User) -> Me<'_> {
@@ -429,7 +457,7 @@ pub async fn review_queue<S: Backend>(
 
 /// A sign-off as JSON: `{"decision": "confirmed"|"overridden", "verdict"?, "reason"?,
 /// "previous_version"?}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SignOffBody {
     decision: String,

@@ -38,6 +38,7 @@ pub mod error;
 pub mod i18n;
 pub mod intake;
 pub mod keyfile;
+pub mod openapi;
 pub mod password;
 pub mod routes;
 pub mod totp;

@@ -132,6 +132,10 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
         ),
         // JSON API.
         (
+            spec(M::GET, "/api/openapi.json", public, false),
+            get(api::openapi::<S>),
+        ),
+        (
             spec(M::POST, "/api/session", public, false),
             post(api::sign_in::<S>),
         ),
