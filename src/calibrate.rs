@@ -20,7 +20,7 @@ use lazo_sim::calibration::{
 use plotters::prelude::*;
 
 use crate::inputs;
-use crate::settings::Settings;
+use crate::settings;
 use crate::simulate::write_atomically;
 
 const DEFAULT_PAIRS: usize = 1_000_000;
@@ -123,7 +123,7 @@ impl Progress for Bars {
 
 pub fn run(args: CalibrateArgs) -> Result<()> {
     let started = Instant::now();
-    let settings = Settings::load(args.policy.as_deref())?;
+    let settings = settings::load(args.policy.as_deref())?;
     let table = inputs::frequencies(None, &settings.population, Default::default())?;
     let mutation = settings.mutation_model()?;
     let simulation = match &mutation {

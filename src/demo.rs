@@ -4,10 +4,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use lazo_kinship::{Model, UnitReport, Verdict};
+use lazo_kinship::{Model, Verdict};
 use lazo_sim::{UnitKind, evaluate};
 
-use crate::settings::Settings;
+use crate::settings;
 use crate::simulate::ScenarioArgs;
 use crate::{emit, inputs, outln};
 
@@ -29,7 +29,7 @@ pub struct DemoArgs {
 pub fn run(args: DemoArgs) -> Result<()> {
     let started = Instant::now();
     let started_at = now_rfc3339();
-    let settings = Settings::load(args.policy.as_deref())?;
+    let settings = settings::load(args.policy.as_deref())?;
     let cohort = args.scenario.simulate()?;
     let table = inputs::frequencies(None, &settings.population, Default::default())?;
     let mutation = settings.mutation_model()?;
@@ -41,7 +41,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
     let units: Vec<_> = cohort.units().collect();
     let family_units: Vec<_> = units.iter().map(|u| u.family_unit()).collect();
     let reports = crate::verify::analyse_all(&family_units, &model, &settings.thresholds)?;
-    let alerts = crate::alerts::repeat_children(&family_units, &table)?;
+    let alerts = lazo_intake::repeat_children(&family_units, &table)?;
     let verdicts: std::collections::HashMap<&str, Verdict> = reports
         .iter()
         .map(|r| (r.unit_id.as_str(), r.verdict))
@@ -117,7 +117,8 @@ pub fn run(args: DemoArgs) -> Result<()> {
         100.0 * genuine.inconclusive as f64 / genuine.units.max(1) as f64
     );
     if !args.no_save {
-        let record = run_record(RunInput {
+        let record = lazo_intake::run_record(lazo_intake::RunInput {
+            id: lazo_store::RunId::random(),
             started_at,
             kind: lazo_store::RunKind::Demo,
             settings: &settings,
@@ -127,6 +128,8 @@ pub fn run(args: DemoArgs) -> Result<()> {
             profiles: &cohort.profiles,
             alerts: &alerts,
             elapsed_ms: started.elapsed().as_millis() as u64,
+            site: None,
+            custody: Vec::new(),
         })?;
         let id = lazo_store_sqlite::save_run_blocking(&args.data_dir, &record)
             .with_context(|| format!("cannot save the run in {}", args.data_dir.display()))?;
@@ -149,103 +152,4 @@ pub fn now_rfc3339() -> String {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64),
     )
-}
-
-/// What a verification run produced, to be saved (`lazo demo` now; `lazo verify --save` later).
-pub struct RunInput<'a> {
-    pub started_at: String,
-    pub kind: lazo_store::RunKind,
-    pub settings: &'a Settings,
-    pub seed: Option<u64>,
-    /// The units analysed, in the same order as `reports`.
-    pub units: &'a [lazo_kinship::FamilyUnit<'a>],
-    pub reports: &'a [UnitReport],
-    pub profiles: &'a [lazo_genetics::Profile],
-    /// Repeat-child alerts by unit id.
-    pub alerts: &'a std::collections::BTreeMap<String, Vec<crate::alerts::RepeatChild>>,
-    pub elapsed_ms: u64,
-}
-
-/// Converts a run's results into the record the store saves.
-pub fn run_record(input: RunInput<'_>) -> Result<lazo_store::RunRecord> {
-    use lazo_store::{LocusCalls, MemberRole, ProfileRecord, UnitMember, UnitRecord};
-    anyhow::ensure!(
-        input.units.len() == input.reports.len(),
-        "{} units but {} reports",
-        input.units.len(),
-        input.reports.len()
-    );
-    let member = |p: &lazo_genetics::Profile, role| UnitMember {
-        sample_id: p.sample_id.clone(),
-        role,
-    };
-    let units = input
-        .units
-        .iter()
-        .zip(input.reports)
-        .map(|(unit, report)| {
-            anyhow::ensure!(unit.id == report.unit_id, "unit {} out of order", unit.id);
-            Ok(UnitRecord {
-                unit_id: report.unit_id.clone(),
-                // A new kinship verdict must be given a stored word (and a migration) here.
-                verdict: match report.verdict {
-                    Verdict::Verified => lazo_store::Verdict::Verified,
-                    Verdict::NotSupported => lazo_store::Verdict::NotSupported,
-                    Verdict::Inconclusive => lazo_store::Verdict::Inconclusive,
-                },
-                members: unit
-                    .mother
-                    .map(|p| member(p, MemberRole::Mother))
-                    .into_iter()
-                    .chain(unit.father.map(|p| member(p, MemberRole::Father)))
-                    .chain(unit.children.iter().map(|p| member(p, MemberRole::Child)))
-                    .collect(),
-                report_json: serde_json::to_string(report)?,
-                reasons: report.reasons.clone(),
-                recommendations: report.recommendations.clone(),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let profiles = input
-        .profiles
-        .iter()
-        .map(|p| ProfileRecord {
-            sample_id: p.sample_id.clone(),
-            loci: p
-                .calls()
-                .map(|(locus, call)| LocusCalls {
-                    locus: locus.name().to_string(),
-                    alleles: call.calls().iter().map(ToString::to_string).collect(),
-                })
-                .collect(),
-        })
-        .collect();
-    let alerts = input
-        .alerts
-        .iter()
-        .flat_map(|(unit_id, list)| list.iter().map(move |a| (unit_id, a)))
-        .map(|(unit_id, a)| {
-            Ok(lazo_store::AlertRecord {
-                unit_id: unit_id.clone(),
-                kind: a.kind.to_string(),
-                sample_id: Some(a.sample_id.clone()),
-                detail_json: serde_json::to_string(a)?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(lazo_store::RunRecord {
-        id: lazo_store::RunId::random(),
-        started_at: input.started_at,
-        kind: input.kind,
-        lazo_version: env!("CARGO_PKG_VERSION").to_string(),
-        population: input.settings.population.clone(),
-        theta: input.settings.theta,
-        mutation: input.settings.mutation.clone(),
-        policy_toml: toml::to_string(input.settings)?,
-        seed: input.seed,
-        summary: lazo_store::RunSummary::tally(&units, alerts.len(), input.elapsed_ms),
-        units,
-        profiles,
-        alerts,
-    })
 }

@@ -122,26 +122,10 @@ fn add_stored_runs(index: &mut ProfileIndex, data_dir: &Path) -> Result<usize> {
     let mut added = 0;
     for (run, profiles) in runs {
         for record in profiles {
-            let mut profile = lazo_genetics::Profile::new(format!("{run}/{}", record.sample_id));
-            for locus in &record.loci {
-                let parsed = lazo_genetics::Locus::parse(&locus.locus)
-                    .map_err(anyhow::Error::from)
-                    .and_then(|l| {
-                        let calls = locus
-                            .alleles
-                            .iter()
-                            .map(|a| lazo_genetics::AlleleCall::parse(a))
-                            .collect::<Result<Vec<_>, _>>()?;
-                        Ok((l, lazo_genetics::LocusCall::from_calls(l, &calls)?))
-                    })
-                    .with_context(|| {
-                        format!(
-                            "stored run {run}, sample {}, locus {}",
-                            record.sample_id, locus.locus
-                        )
-                    })?;
-                profile.insert(parsed.0, parsed.1)?;
-            }
+            let id = format!("{run}/{}", record.sample_id);
+            let profile = lazo_intake::profile_from_record(&record, &id).map_err(|e| {
+                anyhow::anyhow!("stored run {run}, sample {}: {e}", record.sample_id)
+            })?;
             index.insert(&profile.sample_id.clone(), &profile)?;
             added += 1;
         }

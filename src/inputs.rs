@@ -12,14 +12,9 @@ pub fn profiles(path: &Path) -> Result<ProfileSet> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read profiles {}", path.display()))?;
     let name = path.display().to_string();
-    let is_xml = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("xml"))
-        || text.trim_start().starts_with('<');
-    let set = if is_xml {
-        lazo_formats::read_cmf(&text, &name)?
-    } else {
-        lazo_formats::read_profiles(&text, &name)?
+    let set = match lazo_formats::ProfileFormat::detect(&name, &text) {
+        lazo_formats::ProfileFormat::Cmf => lazo_formats::read_cmf(&text, &name)?,
+        lazo_formats::ProfileFormat::Table => lazo_formats::read_profiles(&text, &name)?,
     };
     for warning in set.warnings() {
         tracing::warn!("{warning}");

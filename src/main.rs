@@ -1,7 +1,6 @@
 //! `lazo`: the command-line entry point. Glue only: parse arguments, read files, call the
 //! domain crates, print. Statistics live in `lazo-kinship`, parsing in `lazo-formats`.
 
-mod alerts;
 mod bench;
 mod calibrate;
 mod convert;

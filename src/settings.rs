@@ -1,157 +1,26 @@
-//! The verdict settings file (`--policy POLICY.toml`): population, θ, mutation model and the
-//! thresholds of `lazo_kinship::Policy`. See docs/POLICY.md for why each default is what it is.
+//! The verdict settings file (`--policy POLICY.toml`). The settings themselves (population, θ,
+//! mutation model, thresholds) live in `lazo-intake`, shared with the web service; the binary
+//! reads the file.
 
-use anyhow::{Context, Result, bail};
-use lazo_kinship::{MutationModel, Policy};
-use serde::{Deserialize, Serialize};
+use anyhow::{Context, Result};
+pub use lazo_intake::settings::{DEFAULT_MUTATION, DEFAULT_THETA, Settings};
 
-/// Default θ (F_ST). NRC II recommends 0.01 for general US populations; it makes every LR a
-/// little less extreme, in both directions.
-pub const DEFAULT_THETA: f64 = 0.01;
-/// Default mutation model: the equal model at 0.002 per transmission, at the high end of
-/// observed STR rates (~1e-3), so a true parent's mutation is never over-penalised.
-pub const DEFAULT_MUTATION: &str = "equal:0.002";
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Settings {
-    /// Built-in population id (see `lazo populations`), used when --freqs is not given.
-    pub population: String,
-    pub theta: f64,
-    /// `MODEL:RATE`, e.g. `equal:0.002`, `stepwise:0.003/0.001:0.1`; "none" disables.
-    pub mutation: String,
-    /// Per-locus rates overriding the model's, `LOCUS = "RATE"` or `"PATERNAL/MATERNAL"`
-    /// (e.g. `D21S11 = "0.004/0.001"`), for laboratories that use published per-locus rates.
-    pub mutation_rates: std::collections::BTreeMap<String, String>,
-    pub thresholds: Policy,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            population: lazo_formats::embedded::DEFAULT_POPULATION.to_string(),
-            theta: DEFAULT_THETA,
-            mutation: DEFAULT_MUTATION.to_string(),
-            mutation_rates: std::collections::BTreeMap::new(),
-            thresholds: Policy::default(),
-        }
-    }
-}
-
-impl Settings {
-    pub fn load(path: Option<&std::path::Path>) -> Result<Settings> {
-        let Some(path) = path else {
-            return Ok(Settings::default());
-        };
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read policy file {}", path.display()))?;
-        let settings: Settings =
-            toml::from_str(&text).with_context(|| format!("{}: invalid policy", path.display()))?;
-        settings
-            .validate()
-            .with_context(|| format!("{}: invalid policy", path.display()))?;
-        Ok(settings)
-    }
-
-    pub fn validate(&self) -> Result<()> {
-        self.thresholds.validate()?;
-        if !(0.0..0.5).contains(&self.theta) {
-            bail!("theta = {} must be in [0, 0.5)", self.theta);
-        }
-        self.mutation_model()?;
-        Ok(())
-    }
-
-    pub fn mutation_model(&self) -> Result<Option<MutationModel>> {
-        let Some(mut model) = parse_mutation(&self.mutation)? else {
-            if !self.mutation_rates.is_empty() {
-                bail!("mutation_rates are set but mutation = \"none\"");
-            }
-            return Ok(None);
-        };
-        for (name, spec) in &self.mutation_rates {
-            let locus = lazo_genetics::Locus::parse(name)
-                .with_context(|| format!("mutation_rates: unknown locus {name:?}"))?;
-            let number = |t: &str| -> Result<f64> {
-                t.trim()
-                    .parse::<f64>()
-                    .with_context(|| format!("mutation_rates.{name}: {t:?} is not a number"))
-            };
-            let rates = match spec.split_once('/') {
-                Some((p, m)) => lazo_kinship::SexRates {
-                    paternal: number(p)?,
-                    maternal: number(m)?,
-                },
-                None => {
-                    let r = number(spec)?;
-                    lazo_kinship::SexRates {
-                        paternal: r,
-                        maternal: r,
-                    }
-                }
-            };
-            model.per_locus.insert(locus, rates);
-        }
-        model.validate().context("mutation_rates")?;
-        Ok(Some(model))
-    }
-
-    pub fn default_toml() -> String {
-        let body = toml::to_string_pretty(&Settings::default()).unwrap_or_default();
-        format!(
-            "# Lazo verdict policy (defaults). Every threshold is explained in docs/POLICY.md.\n{body}"
-        )
-    }
+/// The settings in `path`, or the defaults when no file is given.
+pub fn load(path: Option<&std::path::Path>) -> Result<Settings> {
+    let Some(path) = path else {
+        return Ok(Settings::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read policy file {}", path.display()))?;
+    let settings: Settings =
+        toml::from_str(&text).with_context(|| format!("{}: invalid policy", path.display()))?;
+    settings
+        .validate()
+        .with_context(|| format!("{}: invalid policy", path.display()))?;
+    Ok(settings)
 }
 
 /// Parses a mutation spec, with `none` meaning no mutation model.
-pub fn parse_mutation(spec: &str) -> Result<Option<MutationModel>> {
-    if spec.trim().eq_ignore_ascii_case("none") {
-        return Ok(None);
-    }
-    Ok(Some(MutationModel::parse(spec)?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_toml_round_trips() {
-        let text = Settings::default_toml();
-        let parsed: Settings = toml::from_str(&text).unwrap();
-        assert_eq!(parsed, Settings::default());
-    }
-
-    #[test]
-    fn per_locus_rates_override_the_default() {
-        let s: Settings = toml::from_str("mutation = \"equal:0.002\"\n[mutation_rates]\nD21S11 = \"0.004/0.001\"\nvwa = \"0.003\"\n").unwrap();
-        let m = s.mutation_model().unwrap().unwrap();
-        let d21 = m.rates(lazo_genetics::Locus::parse("D21S11").unwrap());
-        assert_eq!((d21.paternal, d21.maternal), (0.004, 0.001));
-        assert_eq!(
-            m.rates(lazo_genetics::Locus::parse("vWA").unwrap())
-                .maternal,
-            0.003
-        );
-        assert_eq!(
-            m.rates(lazo_genetics::Locus::parse("TH01").unwrap())
-                .paternal,
-            0.002
-        );
-        for bad in [
-            "[mutation_rates]\nD99 = \"0.1\"\n",
-            "[mutation_rates]\nTH01 = \"x\"\n",
-            "[mutation_rates]\nTH01 = \"0.9\"\n",
-        ] {
-            let s: Settings = toml::from_str(bad).unwrap();
-            assert!(s.mutation_model().is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn unknown_keys_are_refused() {
-        assert!(toml::from_str::<Settings>("theta = 0.01\nthetta = 2\n").is_err());
-        assert!(toml::from_str::<Settings>("[thresholds]\nverify_lr = 3\n").is_err());
-    }
+pub fn parse_mutation(spec: &str) -> Result<Option<lazo_kinship::MutationModel>> {
+    Ok(lazo_intake::parse_mutation(spec)?)
 }

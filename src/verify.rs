@@ -7,11 +7,12 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use lazo_formats::ProfileSet;
 use lazo_formats::units::{UnitListing, UnitRole, read_units};
-use lazo_kinship::{FamilyUnit, Model, UnitReport, Verdict, analyse_unit};
-use rayon::prelude::*;
+use lazo_intake::RepeatChild;
+use lazo_kinship::{FamilyUnit, Model, UnitReport, Verdict};
 use serde::Serialize;
 
-use crate::{emit, inputs, outln, settings::Settings};
+use crate::settings::{self, Settings};
+use crate::{emit, inputs, outln};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -51,11 +52,11 @@ pub struct UnitJson<'a> {
     pub joint: &'a [lazo_kinship::JointReport],
     pub reasons: &'a [String],
     pub recommendations: &'a [String],
-    pub alerts: &'a [crate::alerts::RepeatChild],
+    pub alerts: &'a [RepeatChild],
 }
 
 impl<'a> UnitJson<'a> {
-    pub fn new(report: &'a UnitReport, alerts: &'a [crate::alerts::RepeatChild]) -> Self {
+    pub fn new(report: &'a UnitReport, alerts: &'a [RepeatChild]) -> Self {
         UnitJson {
             unit_id: &report.unit_id,
             verdict: report.verdict.name(),
@@ -68,7 +69,8 @@ impl<'a> UnitJson<'a> {
     }
 }
 
-/// Analyses every unit in parallel, with a progress bar; reports come back in unit order.
+/// Analyses every unit in parallel (`lazo_intake::analyse_all`), with a progress bar; reports
+/// come back in unit order.
 pub fn analyse_all(
     units: &[FamilyUnit<'_>],
     model: &Model<'_>,
@@ -79,17 +81,9 @@ pub fn analyse_all(
         ProgressStyle::with_template("{spinner} verifying {pos}/{len} units {wide_bar} {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let reports = units
-        .par_iter()
-        .map(|unit| {
-            let report =
-                analyse_unit(unit, model, policy).with_context(|| format!("unit {}", unit.id));
-            progress.inc(1);
-            report
-        })
-        .collect::<Result<_>>();
+    let reports = lazo_intake::analyse_all(units, model, policy, &|| progress.inc(1));
     progress.finish_and_clear();
-    reports
+    Ok(reports?)
 }
 
 /// Turns listings into family units, failing on the first sample id absent from the profiles.
@@ -125,7 +119,7 @@ pub fn resolve_units<'p>(
 pub fn run(args: VerifyArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let started_at = crate::demo::now_rfc3339();
-    let settings = Settings::load(args.policy.as_deref())?;
+    let settings = settings::load(args.policy.as_deref())?;
     let table = inputs::frequencies(
         args.freqs.as_deref(),
         &settings.population,
@@ -152,13 +146,14 @@ pub fn run(args: VerifyArgs) -> Result<()> {
     };
 
     let reports = analyse_all(&units, &model, &settings.thresholds)?;
-    let alerts = crate::alerts::repeat_children(&units, &table)?;
+    let alerts = lazo_intake::repeat_children(&units, &table)?;
     let none = Vec::new();
     let alerts_of = |id: &str| alerts.get(id).unwrap_or(&none);
 
     // Saved before anything is printed: a run reported is a run stored.
     let saved = if args.save {
-        let record = crate::demo::run_record(crate::demo::RunInput {
+        let record = lazo_intake::run_record(lazo_intake::RunInput {
+            id: lazo_store::RunId::random(),
             started_at,
             kind: lazo_store::RunKind::Intake,
             settings: &settings,
@@ -168,6 +163,8 @@ pub fn run(args: VerifyArgs) -> Result<()> {
             profiles: profiles.profiles(),
             alerts: &alerts,
             elapsed_ms: started.elapsed().as_millis() as u64,
+            site: None,
+            custody: Vec::new(),
         })?;
         let id = lazo_store_sqlite::save_run_blocking(&args.data_dir, &record)
             .with_context(|| format!("cannot save the run in {}", args.data_dir.display()))?;
@@ -207,7 +204,7 @@ pub fn run(args: VerifyArgs) -> Result<()> {
 fn print_table<'a>(
     out: &mut String,
     reports: &[UnitReport],
-    alerts_of: &dyn Fn(&str) -> &'a Vec<crate::alerts::RepeatChild>,
+    alerts_of: &dyn Fn(&str) -> &'a Vec<RepeatChild>,
     table: &str,
     settings: &Settings,
 ) {
@@ -243,7 +240,7 @@ fn print_table<'a>(
             );
         }
         for alert in alerts_of(&r.unit_id) {
-            outln!(out, "{:<12} ALERT: {}", "", crate::alerts::describe(alert));
+            outln!(out, "{:<12} ALERT: {}", "", lazo_intake::describe(alert));
         }
         if r.verdict != Verdict::Verified {
             for reason in &r.reasons {

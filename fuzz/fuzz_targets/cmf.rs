@@ -1,8 +1,9 @@
 //! CMF reader on arbitrary input: it must return Ok or Err, never panic; and whatever it accepts
-//! must survive an export/import round trip unchanged (for the loci and ids CMF can carry).
+//! must survive an export/import round trip unchanged (for the loci and ids CMF can carry). The
+//! every-problem reader must agree with it (same profiles, or its error reported first).
 #![no_main]
 
-use lazo_formats::cmf::{CmfMeta, cmf_locus_name, read_cmf, write_cmf};
+use lazo_formats::cmf::{CmfMeta, cmf_locus_name, read_cmf, read_cmf_all, write_cmf};
 use libfuzzer_sys::fuzz_target;
 
 fn xml_char(c: char) -> bool {
@@ -11,6 +12,11 @@ fn xml_char(c: char) -> bool {
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
+    match (read_cmf(&text, "fuzz.xml"), read_cmf_all(&text, "fuzz.xml")) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (Err(e), Err(all)) => assert_eq!(all.first().map(|p| &p.error), Some(&e)),
+        (a, b) => panic!("readers disagree: {a:?} vs {b:?}"),
+    }
     if let Ok(set) = read_cmf(&text, "fuzz.xml") {
         let meta = CmfMeta::new("LAB", "DEST", "fuzz", "2026-01-01T00:00:00");
         // What CMF can carry: loci with a CMF name (the reader also takes catalogue spellings such

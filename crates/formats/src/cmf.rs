@@ -14,8 +14,9 @@ use quick_xml::escape::{escape, resolve_xml_entity};
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
-use crate::profile_set::{ProfileWarning, record_locus, warn_empty_profiles};
-use crate::{FormatError, ProfileSet};
+use crate::problem::first;
+use crate::profile_set::{LocusAt, ProfileWarning, record_locus, warn_empty_profiles};
+use crate::{FileProblem, FormatError, ProfileSet};
 
 /// `HEADERVERSION` written on export: the CMF version the 2017 schema describes.
 pub const HEADER_VERSION: &str = "3.2";
@@ -493,7 +494,27 @@ struct SpecimenDraft {
 /// locus without `LOCUSNAME`, an unknown locus name, a malformed allele value, a locus twice in one
 /// specimen, and a file with no specimen. CODIS Y-STR names that Lazo's catalogue lacks (e.g.
 /// `DYF387S1`) are skipped with a warning: they never enter autosomal kinship.
+///
+/// Returns the first problem; [`read_cmf_all`] returns all of them.
 pub fn read_cmf(text: &str, file: &str) -> Result<ProfileSet, FormatError> {
+    read_cmf_all(text, file).map_err(|problems| first(problems, file))
+}
+
+/// As [`read_cmf`], but reads on past a bad specimen, locus or value and returns every problem,
+/// in file order, each with its line, specimen, locus and element where known. XML that is not
+/// well-formed (or not CMF at all) stops the reading where it breaks: what follows cannot be
+/// located reliably.
+pub fn read_cmf_all(text: &str, file: &str) -> Result<ProfileSet, Vec<FileProblem>> {
+    let (set, problems) = read_cmf_partial(text, file);
+    if problems.is_empty() {
+        Ok(set)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The profiles read so far and every problem: what [`crate::read_profile_file_all`] reports.
+pub(crate) fn read_cmf_partial(text: &str, file: &str) -> (ProfileSet, Vec<FileProblem>) {
     // No `trim_text`: it trims each text event, and text is split at every entity, so the space
     // in `R&amp; D` would be lost. Captured values are trimmed as a whole instead.
     let mut reader = Reader::from_str(text);
@@ -513,6 +534,12 @@ pub fn read_cmf(text: &str, file: &str) -> Result<ProfileSet, FormatError> {
     let mut set = ProfileSet::new();
     let mut first_lines: HashMap<String, usize> = HashMap::new();
     let mut specimens = 0usize;
+    let mut problems: Vec<FileProblem> = Vec::new();
+    // Structural damage: record it after the problems found so far and stop reading.
+    let fatal = |set: ProfileSet, mut problems: Vec<FileProblem>, error: FormatError| {
+        problems.push(FileProblem::new(error));
+        (set, problems)
+    };
 
     loop {
         let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
@@ -520,11 +547,11 @@ pub fn read_cmf(text: &str, file: &str) -> Result<ProfileSet, FormatError> {
             Ok(event) => event,
             Err(e) => {
                 let at = usize::try_from(reader.error_position()).unwrap_or(usize::MAX);
-                return Err(FormatError::invalid(
-                    file,
-                    lines.at(at),
-                    format!("not well-formed XML: {e}"),
-                ));
+                return fatal(
+                    set,
+                    problems,
+                    FormatError::invalid(file, lines.at(at), format!("not well-formed XML: {e}")),
+                );
             }
         };
         let line = lines.next_markup(before);
@@ -538,20 +565,28 @@ pub fn read_cmf(text: &str, file: &str) -> Result<ProfileSet, FormatError> {
                         root_seen = true
                     }
                     (None, _) if root_seen => {
-                        return Err(FormatError::invalid(
-                            file,
-                            line,
-                            format!("second root element <{name}>"),
-                        ));
+                        return fatal(
+                            set,
+                            problems,
+                            FormatError::invalid(
+                                file,
+                                line,
+                                format!("second root element <{name}>"),
+                            ),
+                        );
                     }
                     (None, _) => {
-                        return Err(FormatError::invalid(
-                            file,
-                            line,
-                            format!(
-                                "not a CODIS CMF file: the root element is <{name}>, not <CODISImportFile>"
+                        return fatal(
+                            set,
+                            problems,
+                            FormatError::invalid(
+                                file,
+                                line,
+                                format!(
+                                    "not a CODIS CMF file: the root element is <{name}>, not <CODISImportFile>"
+                                ),
                             ),
-                        ));
+                        );
                     }
                     (Some("CODISImportFile" | "CODISRapidImportFile"), "SPECIMEN")
                         if stack.len() == 1 =>
@@ -587,7 +622,7 @@ pub fn read_cmf(text: &str, file: &str) -> Result<ProfileSet, FormatError> {
                 stack.push(name);
                 if empty {
                     // `<X/>` is a start and an end at once.
-                    close(
+                    if let Err(e) = close(
                         &mut stack,
                         &mut specimen,
                         &mut locus,
@@ -598,11 +633,14 @@ pub fn read_cmf(text: &str, file: &str) -> Result<ProfileSet, FormatError> {
                         &mut set,
                         &mut first_lines,
                         &mut specimens,
-                    )?;
+                        &mut problems,
+                    ) {
+                        return fatal(set, problems, e);
+                    }
                 }
             }
             Event::End(_) => {
-                close(
+                if let Err(e) = close(
                     &mut stack,
                     &mut specimen,
                     &mut locus,
@@ -613,26 +651,37 @@ pub fn read_cmf(text: &str, file: &str) -> Result<ProfileSet, FormatError> {
                     &mut set,
                     &mut first_lines,
                     &mut specimens,
-                )?;
+                    &mut problems,
+                ) {
+                    return fatal(set, problems, e);
+                }
             }
             Event::Text(ref t) => {
                 if let Some((buf, depth)) = &mut capture
                     && *depth == stack.len()
                 {
-                    let s = t
-                        .xml10_content()
-                        .map_err(|e| FormatError::invalid(file, line, format!("bad text: {e}")))?;
-                    buf.push_str(&s);
+                    match t.xml10_content() {
+                        Ok(s) => buf.push_str(&s),
+                        Err(e) => problems.push(FileProblem::new(FormatError::invalid(
+                            file,
+                            line,
+                            format!("bad text: {e}"),
+                        ))),
+                    }
                 }
             }
             Event::CData(ref t) => {
                 if let Some((buf, depth)) = &mut capture
                     && *depth == stack.len()
                 {
-                    let s = t
-                        .decode()
-                        .map_err(|e| FormatError::invalid(file, line, format!("bad CDATA: {e}")))?;
-                    buf.push_str(&s);
+                    match t.decode() {
+                        Ok(s) => buf.push_str(&s),
+                        Err(e) => problems.push(FileProblem::new(FormatError::invalid(
+                            file,
+                            line,
+                            format!("bad CDATA: {e}"),
+                        ))),
+                    }
                 }
             }
             Event::GeneralRef(ref r) => {
@@ -640,18 +689,25 @@ pub fn read_cmf(text: &str, file: &str) -> Result<ProfileSet, FormatError> {
                     Ok(Some(c)) => c.to_string(),
                     Ok(None) => {
                         let name = String::from_utf8_lossy(r.as_ref()).into_owned();
-                        resolve_xml_entity(&name)
-                            .ok_or_else(|| {
-                                FormatError::invalid(file, line, format!("unknown entity &{name};"))
-                            })?
-                            .to_string()
+                        match resolve_xml_entity(&name) {
+                            Some(text) => text.to_string(),
+                            None => {
+                                problems.push(FileProblem::new(FormatError::invalid(
+                                    file,
+                                    line,
+                                    format!("unknown entity &{name};"),
+                                )));
+                                continue;
+                            }
+                        }
                     }
                     Err(e) => {
-                        return Err(FormatError::invalid(
+                        problems.push(FileProblem::new(FormatError::invalid(
                             file,
                             line,
                             format!("bad character reference: {e}"),
-                        ));
+                        )));
+                        continue;
                     }
                 };
                 if let Some((buf, depth)) = &mut capture
@@ -663,37 +719,47 @@ pub fn read_cmf(text: &str, file: &str) -> Result<ProfileSet, FormatError> {
             Event::Eof => {
                 let line = lines.at(text.len());
                 if let Some(open) = stack.last() {
-                    return Err(FormatError::invalid(
-                        file,
-                        line,
-                        format!("file ends inside <{open}>"),
-                    ));
+                    return fatal(
+                        set,
+                        problems,
+                        FormatError::invalid(file, line, format!("file ends inside <{open}>")),
+                    );
                 }
                 if !root_seen {
-                    return Err(FormatError::File {
-                        file: file.to_string(),
-                        line: None,
-                        message: "not a CODIS CMF file: no <CODISImportFile> element".into(),
-                    });
+                    return fatal(
+                        set,
+                        problems,
+                        FormatError::File {
+                            file: file.to_string(),
+                            line: None,
+                            message: "not a CODIS CMF file: no <CODISImportFile> element".into(),
+                        },
+                    );
                 }
                 if specimens == 0 {
-                    return Err(FormatError::File {
-                        file: file.to_string(),
-                        line: None,
-                        message: "no SPECIMEN in the file".into(),
-                    });
+                    return fatal(
+                        set,
+                        problems,
+                        FormatError::File {
+                            file: file.to_string(),
+                            line: None,
+                            message: "no SPECIMEN in the file".into(),
+                        },
+                    );
                 }
                 break;
             }
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
         }
     }
-    warn_empty_profiles(&mut set, file, &first_lines);
-    Ok(set)
+    if problems.is_empty() {
+        warn_empty_profiles(&mut set, file, &first_lines);
+    }
+    (set, problems)
 }
 
 /// Handles the end of the element on top of the stack: stores captured text and finishes loci
-/// and specimens.
+/// and specimens (whose problems go to `problems`). An error is structural and ends the reading.
 #[allow(clippy::too_many_arguments)]
 fn close(
     stack: &mut Vec<String>,
@@ -706,6 +772,7 @@ fn close(
     set: &mut ProfileSet,
     first_lines: &mut HashMap<String, usize>,
     specimens: &mut usize,
+    problems: &mut Vec<FileProblem>,
 ) -> Result<(), FormatError> {
     let depth = stack.len();
     let Some(name) = stack.pop() else {
@@ -750,7 +817,7 @@ fn close(
         "SPECIMEN" if depth == 2 => {
             if let Some(s) = specimen.take() {
                 *specimens += 1;
-                finish_specimen(s, file, set, first_lines)?;
+                finish_specimen(s, file, set, first_lines, problems);
             }
         }
         _ => {}
@@ -763,33 +830,48 @@ fn finish_specimen(
     file: &str,
     set: &mut ProfileSet,
     first_lines: &mut HashMap<String, usize>,
-) -> Result<(), FormatError> {
+    problems: &mut Vec<FileProblem>,
+) {
     let id = match s.id {
         Some(id) if !id.is_empty() => id,
         _ => {
-            return Err(FormatError::invalid(
-                file,
-                s.line,
-                "SPECIMEN without a SPECIMENID",
-            ));
+            problems.push(
+                FileProblem::new(FormatError::invalid(
+                    file,
+                    s.line,
+                    "SPECIMEN without a SPECIMENID",
+                ))
+                .column(Some("SPECIMENID")),
+            );
+            return;
         }
     };
     if set.contains(&id) {
-        return Err(FormatError::invalid(
-            file,
-            s.line,
-            format!("specimen {id} appears twice"),
-        ));
+        problems.push(
+            FileProblem::new(FormatError::invalid(
+                file,
+                s.line,
+                format!("specimen {id} appears twice"),
+            ))
+            .sample(&id)
+            .column(Some("SPECIMENID")),
+        );
+        return;
     }
     first_lines.insert(id.clone(), s.line);
     set.entry(&id);
     for l in s.loci {
         let Some(name) = l.name.filter(|n| !n.is_empty()) else {
-            return Err(FormatError::invalid(
-                file,
-                l.line,
-                format!("LOCUS without a LOCUSNAME in specimen {id}"),
-            ));
+            problems.push(
+                FileProblem::new(FormatError::invalid(
+                    file,
+                    l.line,
+                    format!("LOCUS without a LOCUSNAME in specimen {id}"),
+                ))
+                .sample(&id)
+                .column(Some("LOCUSNAME")),
+            );
+            continue;
         };
         let Some(locus) = locus_from_cmf(&name) else {
             if CMF_LOCUS_NAMES.contains(&name.as_str()) {
@@ -804,23 +886,38 @@ fn finish_specimen(
                 });
                 continue;
             }
-            return Err(FormatError::UnknownLocus {
-                file: file.to_string(),
-                line: l.line,
-                name,
-            });
+            problems.push(
+                FileProblem::new(FormatError::UnknownLocus {
+                    file: file.to_string(),
+                    line: l.line,
+                    name: name.clone(),
+                })
+                .sample(&id)
+                .locus(&name)
+                .column(Some("LOCUSNAME")),
+            );
+            continue;
         };
-        // Check each value at its own line first, so the error points at the ALLELEVALUE.
+        // Check each value at its own line first, so the problem points at the ALLELEVALUE.
+        let before = problems.len();
         for (value, line) in &l.alleles {
             if AlleleCall::parse(value).is_err() {
-                return Err(FormatError::MalformedAllele {
-                    file: file.to_string(),
-                    line: *line,
-                    value: value.clone(),
-                    locus,
-                    sample: Some(id.clone()),
-                });
+                problems.push(
+                    FileProblem::new(FormatError::MalformedAllele {
+                        file: file.to_string(),
+                        line: *line,
+                        value: value.clone(),
+                        locus,
+                        sample: Some(id.clone()),
+                    })
+                    .sample(&id)
+                    .locus(&name)
+                    .column(Some("ALLELEVALUE")),
+                );
             }
+        }
+        if problems.len() > before {
+            continue;
         }
         if l.alleles.is_empty() {
             set.warn(ProfileWarning {
@@ -832,8 +929,19 @@ fn finish_specimen(
             });
             continue;
         }
-        let values: Vec<&str> = l.alleles.iter().map(|(v, _)| v.as_str()).collect();
-        record_locus(set, file, l.line, &id, locus, &values)?;
+        let values: Vec<(&str, Option<&str>)> = l
+            .alleles
+            .iter()
+            .map(|(v, _)| (v.as_str(), Some("ALLELEVALUE")))
+            .collect();
+        let at = LocusAt {
+            file,
+            line: l.line,
+            sample: &id,
+            locus,
+            written: &name,
+            locus_column: Some("LOCUSNAME"),
+        };
+        record_locus(set, &at, &values, problems);
     }
-    Ok(())
 }

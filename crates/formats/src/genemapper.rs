@@ -11,9 +11,10 @@ use std::collections::HashMap;
 
 use lazo_genetics::{Locus, Profile};
 
-use crate::profile_set::{record_locus, warn_empty_profiles};
+use crate::problem::first;
+use crate::profile_set::{LocusAt, record_locus, warn_empty_profiles};
 use crate::table::{normalise_header, read_rows, split_header};
-use crate::{FormatError, ProfileSet};
+use crate::{FileProblem, FormatError, ProfileSet};
 
 /// Header spellings accepted for the sample column, after [`normalise_header`], best first.
 /// `Sample File` is deliberately absent: in GeneMapper it names the `.fsa`/`.hid` run file, not
@@ -77,41 +78,104 @@ fn find_columns(header: &[String], file: &str, line: usize) -> Result<Columns, F
 /// row with none means the marker was not typed. A sample's rows need not be adjacent, but a
 /// marker twice for one sample is an error (two samples merged under one name). Loci that are
 /// tri-allelic or carry an off-ladder call are kept and reported in [`ProfileSet::warnings`].
+///
+/// Returns the first problem; [`read_profiles_all`] returns all of them.
 pub fn read_profiles(text: &str, file: &str) -> Result<ProfileSet, FormatError> {
-    let rows = read_rows(text, file)?;
-    let (header, data) = split_header(&rows, file, "Sample Name,Marker,Allele 1,Allele 2")?;
-    let columns = find_columns(&header.cells, file, header.line)?;
+    read_profiles_all(text, file).map_err(|problems| first(problems, file))
+}
+
+/// As [`read_profiles`], but reads on past bad rows and returns every problem, in file order,
+/// each with its line, sample, marker and column where known. Only a missing or unusable header
+/// stops it at once.
+pub fn read_profiles_all(text: &str, file: &str) -> Result<ProfileSet, Vec<FileProblem>> {
+    let (set, problems) = read_profiles_partial(text, file);
+    if problems.is_empty() {
+        Ok(set)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The profiles read so far and every problem: what [`crate::read_profile_file_all`] reports.
+pub(crate) fn read_profiles_partial(text: &str, file: &str) -> (ProfileSet, Vec<FileProblem>) {
+    let one = |e: FormatError| (ProfileSet::new(), vec![FileProblem::new(e)]);
+    let rows = match read_rows(text, file) {
+        Ok(rows) => rows,
+        Err(e) => return one(e),
+    };
+    let (header, data) = match split_header(&rows, file, "Sample Name,Marker,Allele 1,Allele 2") {
+        Ok(split) => split,
+        Err(e) => return one(e),
+    };
+    let columns = match find_columns(&header.cells, file, header.line) {
+        Ok(columns) => columns,
+        Err(e) => return one(e),
+    };
+    let header_name = |column: usize| header.cells.get(column).map(String::as_str);
     let mut set = ProfileSet::new();
     let mut first_lines: HashMap<String, usize> = HashMap::new();
+    let mut problems = Vec::new();
     for row in data {
         let sample = row.cell(columns.sample);
         let marker = row.cell(columns.marker);
-        let alleles: Vec<&str> = columns
+        let alleles: Vec<(&str, Option<&str>)> = columns
             .alleles
             .iter()
-            .map(|&c| row.cell(c))
-            .filter(|v| !v.is_empty())
+            .map(|&c| (row.cell(c), header_name(c)))
+            .filter(|(v, _)| !v.is_empty())
             .collect();
         if sample.is_empty() {
-            return Err(FormatError::invalid(file, row.line, "empty sample name"));
+            problems.push(
+                FileProblem::new(FormatError::invalid(file, row.line, "empty sample name"))
+                    .column(header_name(columns.sample)),
+            );
+            continue;
         }
         if marker.is_empty() {
-            return Err(FormatError::invalid(
-                file,
-                row.line,
-                format!("empty marker for sample {sample}"),
-            ));
+            problems.push(
+                FileProblem::new(FormatError::invalid(
+                    file,
+                    row.line,
+                    format!("empty marker for sample {sample}"),
+                ))
+                .sample(sample)
+                .column(header_name(columns.marker)),
+            );
+            continue;
         }
-        let locus = Locus::parse(marker).map_err(|e| FormatError::genetics(file, row.line, e))?;
+        // Known before the marker is checked, so that a sample whose rows are all refused is
+        // still known to be in the file.
         first_lines.entry(sample.to_string()).or_insert(row.line);
         set.entry(sample);
+        let locus = match Locus::parse(marker) {
+            Ok(locus) => locus,
+            Err(e) => {
+                problems.push(
+                    FileProblem::new(FormatError::genetics(file, row.line, e))
+                        .sample(sample)
+                        .locus(marker)
+                        .column(header_name(columns.marker)),
+                );
+                continue;
+            }
+        };
         if alleles.is_empty() {
             continue;
         }
-        record_locus(&mut set, file, row.line, sample, locus, &alleles)?;
+        let at = LocusAt {
+            file,
+            line: row.line,
+            sample,
+            locus,
+            written: marker,
+            locus_column: header_name(columns.marker),
+        };
+        record_locus(&mut set, &at, &alleles, &mut problems);
     }
-    warn_empty_profiles(&mut set, file, &first_lines);
-    Ok(set)
+    if problems.is_empty() {
+        warn_empty_profiles(&mut set, file, &first_lines);
+    }
+    (set, problems)
 }
 
 /// Writes profiles in the format [`read_profiles`] reads: comma-separated, one row per sample and

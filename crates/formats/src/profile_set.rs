@@ -6,7 +6,7 @@ use std::fmt;
 
 use lazo_genetics::{AlleleCall, Locus, LocusCall, Profile, Unusable};
 
-use crate::FormatError;
+use crate::{FileProblem, FormatError};
 
 /// Something in a profile file that is kept but deserves a human look: a tri-allelic pattern or an
 /// off-ladder call (the locus is recorded yet left out of every likelihood), a sample with no
@@ -108,35 +108,70 @@ impl<'a> IntoIterator for &'a ProfileSet {
     }
 }
 
+/// Where a locus's values were written: for problems and warnings.
+pub(crate) struct LocusAt<'a> {
+    pub file: &'a str,
+    pub line: usize,
+    pub sample: &'a str,
+    pub locus: Locus,
+    /// The locus as written in the file.
+    pub written: &'a str,
+    /// The column (or element) that names the locus.
+    pub locus_column: Option<&'a str>,
+}
+
 /// Interprets the allele cells written at one locus of one sample and records the call, so that
 /// every profile format applies the same rules (via `LocusCall::from_calls`) and reports problems
-/// the same way.
+/// the same way. `values` are the cells with the column each came from. Every malformed value is
+/// reported (in order); nothing is recorded for a locus with a problem.
 pub(crate) fn record_locus(
     set: &mut ProfileSet,
-    file: &str,
-    line: usize,
-    sample: &str,
-    locus: Locus,
-    values: &[&str],
-) -> Result<(), FormatError> {
-    let malformed = |value: &str| FormatError::MalformedAllele {
-        file: file.to_string(),
+    at: &LocusAt<'_>,
+    values: &[(&str, Option<&str>)],
+    problems: &mut Vec<FileProblem>,
+) {
+    let LocusAt {
+        file,
         line,
-        value: value.to_string(),
+        sample,
         locus,
-        sample: Some(sample.to_string()),
+        ..
+    } = *at;
+    let located = |error: FormatError, column: Option<&str>| {
+        FileProblem::new(error)
+            .sample(sample)
+            .locus(at.written)
+            .column(column)
     };
     let mut calls = Vec::with_capacity(values.len());
-    for value in values {
-        let call = AlleleCall::parse(value).map_err(|_| malformed(value))?;
-        // `X`/`Y` belong to Amelogenin only; at an autosomal locus they mean a shifted column.
-        if locus.is_autosomal() && matches!(call, AlleleCall::X | AlleleCall::Y) {
-            return Err(malformed(value));
+    let before = problems.len();
+    for &(value, column) in values {
+        let malformed = || FormatError::MalformedAllele {
+            file: file.to_string(),
+            line,
+            value: value.to_string(),
+            locus,
+            sample: Some(sample.to_string()),
+        };
+        match AlleleCall::parse(value) {
+            // `X`/`Y` belong to Amelogenin only; at an autosomal locus they mean a shifted column.
+            Ok(AlleleCall::X | AlleleCall::Y) if locus.is_autosomal() => {
+                problems.push(located(malformed(), column));
+            }
+            Ok(call) => calls.push(call),
+            Err(_) => problems.push(located(malformed(), column)),
         }
-        calls.push(call);
     }
-    let call =
-        LocusCall::from_calls(locus, &calls).map_err(|e| FormatError::genetics(file, line, e))?;
+    if problems.len() > before {
+        return;
+    }
+    let call = match LocusCall::from_calls(locus, &calls) {
+        Ok(call) => call,
+        Err(e) => {
+            problems.push(located(FormatError::genetics(file, line, e), None));
+            return;
+        }
+    };
     let reason = match &call {
         LocusCall::Unusable {
             reason: Unusable::TriAllelic,
@@ -148,6 +183,13 @@ pub(crate) fn record_locus(
         } => Some("off-ladder call"),
         _ => None,
     };
+    if let Err(e) = set.entry(sample).insert(locus, call) {
+        problems.push(located(
+            FormatError::genetics(file, line, e),
+            at.locus_column,
+        ));
+        return;
+    }
     if let Some(reason) = reason {
         let written: Vec<String> = calls.iter().map(ToString::to_string).collect();
         set.warn(ProfileWarning {
@@ -161,9 +203,6 @@ pub(crate) fn record_locus(
             ),
         });
     }
-    set.entry(sample)
-        .insert(locus, call)
-        .map_err(|e| FormatError::genetics(file, line, e))
 }
 
 /// Warns about samples that appeared in the file but ended with no locus at all (every row

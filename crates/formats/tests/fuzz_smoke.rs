@@ -2,7 +2,10 @@
 //! arbitrary text and mangled versions of valid files, must return `Ok` or `Err`, never panic.
 //! The real coverage-guided fuzzing is `cargo +nightly fuzz run <target>` in `fuzz/`.
 
-use lazo_formats::{read_cmf, read_frequencies, read_profiles};
+use lazo_formats::{
+    FileProblem, FormatError, ProfileSet, read_cmf, read_cmf_all, read_frequencies, read_profiles,
+    read_profiles_all,
+};
 use lazo_genetics::MinFrequency;
 use proptest::prelude::*;
 
@@ -10,10 +13,41 @@ const PROFILES: &str = include_str!("../../../tests/reference/profiles.csv");
 const FREQS: &str = include_str!("../../../tests/reference/freqs.csv");
 const CMF: &str = include_str!("data/CODIS-32.AppendixAexample.xml");
 
+/// The every-problem reader accepts exactly what the first-error reader accepts, gives the same
+/// profiles, reports that reader's error first, and gives every problem a line inside the file.
+fn same_verdict(
+    first: Result<ProfileSet, FormatError>,
+    all: Result<ProfileSet, Vec<FileProblem>>,
+    text: &str,
+) {
+    let lines = text.split('\n').count();
+    match (first, all) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (Err(e), Err(problems)) => {
+            assert_eq!(problems.first().map(|p| &p.error), Some(&e));
+            for p in &problems {
+                assert!(
+                    p.line().is_none_or(|l| l <= lines),
+                    "{p} beyond {lines} lines"
+                );
+            }
+        }
+        (first, all) => panic!("readers disagree: {first:?} vs {all:?}"),
+    }
+}
+
 fn all_readers(text: &str) {
-    let _ = read_profiles(text, "fuzz.csv");
+    same_verdict(
+        read_profiles(text, "fuzz.csv"),
+        read_profiles_all(text, "fuzz.csv"),
+        text,
+    );
     let _ = read_frequencies(text, "fuzz.csv", "fuzz", MinFrequency::default());
-    let _ = read_cmf(text, "fuzz.xml");
+    same_verdict(
+        read_cmf(text, "fuzz.xml"),
+        read_cmf_all(text, "fuzz.xml"),
+        text,
+    );
     if let Ok(units) = lazo_formats::units::read_units(text, "fuzz.csv") {
         let written = lazo_formats::units::write_units(&units);
         assert_eq!(

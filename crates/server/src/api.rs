@@ -5,7 +5,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use lazo_store::lazo_audit::Record;
-use lazo_store::{MAX_PAGE, Page, ProfileRecord, ReviewRecord, RunAlert, RunId, UnitRow, Verdict};
+use lazo_store::{
+    CustodyRecord, MAX_PAGE, Page, ProfileRecord, ReviewRecord, RunAlert, RunDetail, RunId,
+    UnitRow, Verdict,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{self, User};
@@ -26,9 +29,7 @@ pub(crate) async fn read_units<S: Backend>(
     id: RunId,
     verdict: Option<Verdict>,
 ) -> Result<Vec<UnitRow>, ApiError> {
-    if state.store.get_run(id).await?.is_none() {
-        return Err(ApiError::not_found("run"));
-    }
+    visible_run(state, user, id).await?;
     state
         .audit(
             &user.name,
@@ -60,6 +61,7 @@ pub(crate) async fn read_unit<S: Backend>(
     unit_id: &str,
 ) -> Result<UnitView, ApiError> {
     let not_found = || ApiError::not_found("unit");
+    visible_run(state, user, id).await?;
     let report_json = state
         .store
         .unit_report(id, unit_id)
@@ -108,6 +110,26 @@ pub(crate) async fn read_unit<S: Backend>(
     })
 }
 
+/// A run's chain of custody (who collected each sample, when, where, with what consent),
+/// audited (`read_custody`) before it is returned.
+pub(crate) async fn read_custody<S: Backend>(
+    state: &AppState<S>,
+    user: &User,
+    request_id: &RequestId,
+    id: RunId,
+) -> Result<Vec<CustodyRecord>, ApiError> {
+    visible_run(state, user, id).await?;
+    state
+        .audit(
+            &user.name,
+            "read_custody",
+            &format!("run:{id}"),
+            serde_json::json!({"request_id": request_id.0}),
+        )
+        .await?;
+    Ok(state.store.run_custody(id).await?)
+}
+
 /// Audit records after `after`; reading is audited.
 pub(crate) async fn read_audit<S: Backend>(
     state: &AppState<S>,
@@ -130,7 +152,7 @@ pub(crate) async fn read_audit<S: Backend>(
         .await?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SignInBody {
     name: String,
     password: String,
@@ -139,13 +161,41 @@ pub struct SignInBody {
     code: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Me<'a> {
     name: &'a str,
+    /// field_agent, lab_analyst, supervisor, auditor or admin
+    #[schema(value_type = String)]
     role: lazo_store::Role,
     site: Option<&'a str>,
     must_change_password: bool,
     must_enroll_totp: bool,
+}
+
+/// The JSON bodies of this module, for the OpenAPI document.
+pub(crate) fn schemas() -> Vec<(
+    String,
+    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+)> {
+    use utoipa::{PartialSchema, ToSchema};
+    vec![
+        (SignInBody::name().into_owned(), SignInBody::schema()),
+        (Me::name().into_owned(), Me::schema()),
+        (SignOffBody::name().into_owned(), SignOffBody::schema()),
+    ]
+}
+
+/// GET /api/openapi.json: the JSON API's OpenAPI document.
+pub async fn openapi<S: Backend>() -> Result<Response, ApiError> {
+    let doc = crate::openapi::document::<S>().map_err(|e| {
+        tracing::error!(error = %e, "OpenAPI document");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the API document could not be built",
+        )
+    })?;
+    Ok(Json(doc).into_response())
 }
 
 fn me_of(user: &User) -> Me<'_> {
@@ -204,30 +254,48 @@ pub struct Paging {
     offset: u64,
 }
 
-/// GET /api/runs?limit&offset → `{"total", "limit", "offset", "runs": [...]}`.
+/// GET /api/runs?limit&offset → `{"total", "limit", "offset", "runs": [...]}` (a field agent:
+/// their site's runs only).
 pub async fn runs<S: Backend>(
     State(state): State<AppState<S>>,
+    Extension(user): Extension<User>,
     Query(p): Query<Paging>,
 ) -> Result<Response, ApiError> {
     let limit = p.limit.unwrap_or(50).clamp(1, MAX_PAGE);
-    let total = state.store.count_runs().await?;
-    let runs = state.store.list_runs(limit, p.offset).await?;
+    let filter = user.run_filter();
+    let total = state.store.count_runs_where(&filter).await?;
+    let runs = state
+        .store
+        .list_runs_where(&filter, limit, p.offset)
+        .await?;
     Ok(Json(serde_json::json!({
         "total": total, "limit": limit, "offset": p.offset, "runs": runs,
     }))
     .into_response())
 }
 
-/// GET /api/runs/{id} → the run's summary and policy.
+/// A run this account may see, or "not found" (a field agent asking for another site's run
+/// learns nothing, not even that it exists).
+pub(crate) async fn visible_run<S: Backend>(
+    state: &AppState<S>,
+    user: &User,
+    id: RunId,
+) -> Result<RunDetail, ApiError> {
+    state
+        .store
+        .get_run(id)
+        .await?
+        .filter(|d| user.may_see_run(d.run.site.as_deref()))
+        .ok_or_else(|| ApiError::not_found("run"))
+}
+
+/// GET /api/runs/{id} → the run's summary, site and policy.
 pub async fn run<S: Backend>(
     State(state): State<AppState<S>>,
+    Extension(user): Extension<User>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let detail = state
-        .store
-        .get_run(parse_run(&id)?)
-        .await?
-        .ok_or_else(|| ApiError::not_found("run"))?;
+    let detail = visible_run(&state, &user, parse_run(&id)?).await?;
     Ok(Json(detail).into_response())
 }
 
@@ -288,9 +356,7 @@ pub async fn alerts<S: Backend>(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_run(&id)?;
-    if state.store.get_run(id).await?.is_none() {
-        return Err(ApiError::not_found("run"));
-    }
+    visible_run(&state, &user, id).await?;
     state
         .audit(
             &user.name,
@@ -315,6 +381,17 @@ pub async fn alerts<S: Backend>(
         })
         .collect();
     Ok(Json(serde_json::json!({ "alerts": alerts })).into_response())
+}
+
+/// GET /api/runs/{id}/custody → `{"custody": [...]}` (analysts and supervisors; audited).
+pub async fn custody<S: Backend>(
+    State(state): State<AppState<S>>,
+    Extension(user): Extension<User>,
+    Extension(request_id): Extension<RequestId>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let custody = read_custody(&state, &user, &request_id, parse_run(&id)?).await?;
+    Ok(Json(serde_json::json!({ "custody": custody })).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -380,7 +457,7 @@ pub async fn review_queue<S: Backend>(
 
 /// A sign-off as JSON: `{"decision": "confirmed"|"overridden", "verdict"?, "reason"?,
 /// "previous_version"?}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SignOffBody {
     decision: String,

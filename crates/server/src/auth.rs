@@ -6,7 +6,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use lazo_store::{Role, SessionRecord};
+use lazo_store::{Role, RunFilter, SessionRecord};
 use sha2::{Digest as _, Sha256};
 
 use crate::error::{ApiError, RequestId};
@@ -87,6 +87,21 @@ pub struct User {
 impl User {
     pub fn is(&self, roles: &[Role]) -> bool {
         roles.contains(&self.role)
+    }
+
+    /// The runs this account may list: a field agent only their own site's (none without a
+    /// site: sites are never empty, so an empty one matches nothing); everyone else all.
+    pub fn run_filter(&self) -> RunFilter {
+        if self.role == Role::FieldAgent {
+            RunFilter::site(self.site.clone().unwrap_or_default())
+        } else {
+            RunFilter::all()
+        }
+    }
+
+    /// Whether this account may see a run of `site` at all (others' runs are "not found").
+    pub fn may_see_run(&self, site: Option<&str>) -> bool {
+        self.run_filter().admits(site)
     }
 }
 

@@ -100,16 +100,9 @@ pub async fn finish(mut request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let status = response.status();
     tracing::info!(request_id = %id, %method, %path, status = status.as_u16(), "request");
-    // A page a handler sends back with an error status on purpose (a form shown again with
-    // its problem) is HTML and is kept; anything else without an ApiError is a rejection.
-    let own_page = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
     if response.extensions().get::<ErrorInfo>().is_none()
-        && !own_page
         && (status.is_client_error() || status.is_server_error())
+        && !is_rendered(&response)
     {
         response = adopt_rejection(response).await;
     }
@@ -160,6 +153,17 @@ pub async fn finish(mut request: Request, next: Next) -> Response {
         headers.append(header::SET_COOKIE, value);
     }
     response
+}
+
+/// Whether an error answer is a page or JSON document a handler made on purpose (a form shown
+/// again with its problems, the intake's list of problems), which is kept as it is. Extractor
+/// rejections are plain text or empty.
+fn is_rendered(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html") || t.starts_with("application/json"))
 }
 
 /// An error answer made by something other than [`ApiError`] (an extractor's rejection: a

@@ -451,6 +451,49 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("date_utc", "Date (UTC)", "Fecha (UTC)"),
     ("page", "Page", "Página"),
     ("of", "of", "de"),
+    ("new_intake", "New intake", "Nueva admisión"),
+    (
+        "intake",
+        "Intake of a family unit",
+        "Admisión de una unidad familiar",
+    ),
+    ("unit_id", "Unit id", "Id. de la unidad"),
+    ("people", "People", "Personas"),
+    ("sample_id", "Sample id", "Id. de la muestra"),
+    ("role", "Role", "Rol"),
+    ("consent", "Consent given", "Consentimiento otorgado"),
+    ("yes", "Yes", "Sí"),
+    ("no", "No", "No"),
+    ("custody", "Chain of custody", "Cadena de custodia"),
+    ("collector", "Collected by", "Recolectada por"),
+    ("collected_on", "Date of collection", "Fecha de recolección"),
+    ("place", "Place of collection", "Lugar de recolección"),
+    ("kit", "Kit or instrument", "Kit o instrumento"),
+    (
+        "profile_file",
+        "Profile file (GeneMapper CSV or tab-separated, or CODIS CMF XML)",
+        "Archivo de perfiles (GeneMapper CSV o separado por tabuladores, o CODIS CMF XML)",
+    ),
+    (
+        "upload_again",
+        "choose the file again",
+        "vuelva a elegir el archivo",
+    ),
+    ("verify_and_save", "Verify and save", "Verificar y guardar"),
+    (
+        "intake_rejected",
+        "Nothing was saved. Correct every problem below and submit again.",
+        "No se guardó nada. Corrija todos los problemas siguientes y vuelva a enviar.",
+    ),
+    ("where", "In", "En"),
+    ("line", "Line", "Línea"),
+    ("column", "Column or field", "Columna o campo"),
+    ("problem", "Problem", "Problema"),
+    ("warnings", "Warnings", "Advertencias"),
+    ("site", "Site", "Sede"),
+    ("source_file", "File", "Archivo"),
+    ("source_units", "Unit", "Unidad"),
+    ("source_custody", "Custody", "Custodia"),
 ];
 
 #[cfg(test)]
@@ -474,7 +517,11 @@ mod tests {
     #[test]
     fn every_label_used_is_defined() {
         let defined = |key: &str| MESSAGES.iter().any(|(k, _, _)| *k == key);
-        for source in [include_str!("pages.rs"), include_str!("html.rs")] {
+        for source in [
+            include_str!("pages.rs"),
+            include_str!("html.rs"),
+            include_str!("intake.rs"),
+        ] {
             for rest in source.split("t(lang, \"").skip(1) {
                 let key = rest.split('"').next().unwrap_or_default();
                 assert!(defined(key), "label {key:?} is used but not defined");

@@ -1,8 +1,10 @@
 //! The Lazo web service: JSON API and server-rendered pages over the stores.
 //!
 //! Boundaries: the HTTP layer never computes a likelihood ratio. It reads runs and the unit
-//! reports stored byte for byte by the CLI (`lazo demo`, later intake), and shows them. It owns
-//! accounts, sessions, roles and the audit trail of who read what.
+//! reports stored byte for byte (by the CLI, or by an intake), and shows them; an intake
+//! ([`intake`]) is verified by `lazo-intake` on a blocking thread, and the service only reads
+//! the request, saves the record and audits. It owns accounts, sessions, roles and the audit
+//! trail of who read what.
 //!
 //! - [`router`] builds the app from [`routes::ROUTES`]-shaped entries ([`routes::route_table`]),
 //!   the single list of every route with the roles allowed on it; the same table drives the
@@ -20,8 +22,10 @@
 //! - Every response carries security headers and an `x-request-id`; errors are
 //!   `{"error": {"code", "message", "request_id"}}` on `/api`, a small page elsewhere.
 //! - Audit: sign-in, failure, sign-out, password change, every read of a unit report, a unit
-//!   list, a profile and the audit log itself is appended to the hash chain before the data is
-//!   returned (no record, no data).
+//!   list, a profile, a chain of custody and the audit log itself, and every intake (saved or
+//!   refused) is appended to the hash chain before the data is returned (no record, no data).
+//! - Sites: a field agent's intakes record their site, and they list and open only their own
+//!   site's runs (another site's run is "not found").
 //! - Screening ([`screenings`]): field agents interview children section by section on
 //!   tablet-friendly forms (saved as they go), see the 48-hour deadline and complete the
 //!   screening; the findings and outcome come from `lazo-screening`; supervisors sign with a
@@ -36,7 +40,9 @@ pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod i18n;
+pub mod intake;
 pub mod keyfile;
+pub mod openapi;
 pub mod password;
 pub mod routes;
 pub mod screenings;
@@ -62,6 +68,7 @@ use lazo_store::{
 pub use auth::{RoleSet, User};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::ApiError;
+pub use intake::IntakeService;
 pub use routes::{RouteSpec, route_table, router};
 pub use screenings::ScreeningSettings;
 
@@ -140,6 +147,9 @@ pub struct AppState<S> {
     pub dummy_hash: Arc<str>,
     /// Screening instruments read from the store, parsed once.
     pub instruments: Arc<screenings::InstrumentCache>,
+    /// Intake: the analysis settings and the children of every stored run (repeat-child
+    /// alerts across runs).
+    pub intake: IntakeService,
 }
 
 impl<S: Backend> AppState<S> {
@@ -154,6 +164,7 @@ impl<S: Backend> AppState<S> {
             config: Arc::new(config),
             dummy_hash,
             instruments: Arc::default(),
+            intake: IntakeService::with_defaults(),
         }
     }
 
@@ -222,6 +233,16 @@ pub async fn serve<S: Backend>(
     listener: tokio::net::TcpListener,
     state: AppState<S>,
 ) -> std::io::Result<()> {
+    // The children of every stored run, indexed now rather than at the first intake.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        match warm.intake.sync(&warm.store).await {
+            Ok(children) => tracing::info!(children, "repeat-child index built from the store"),
+            Err(e) => {
+                tracing::warn!(error = %e, "repeat-child index not built; the first intake will retry")
+            }
+        }
+    });
     let sweeper = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));

@@ -263,13 +263,18 @@ pub async fn dashboard<S: Backend>(
     let lang = lang(&uri, &headers);
     let mut body = String::new();
     if user.is(Casework::ROLES) {
+        body.push_str(&format!(
+            r#"<p><a href="/intake">{}</a></p>"#,
+            t(lang, "new_intake")
+        ));
         let counts = state
             .store
             .dashboard_counts(state.clock.now_ms(), DASHBOARD_DAYS)
             .await?;
         body.push_str(&dashboard_counts(lang, &user, &counts));
-        let total = state.store.count_runs().await?;
-        let runs = state.store.list_runs(PAGE, q.offset).await?;
+        let filter = user.run_filter();
+        let total = state.store.count_runs_where(&filter).await?;
+        let runs = state.store.list_runs_where(&filter, PAGE, q.offset).await?;
         body.push_str(&format!(
             "<h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
             t(lang, "runs"),
@@ -493,15 +498,12 @@ pub async fn run<S: Backend>(
 ) -> Result<Html<String>, ApiError> {
     let lang = lang(&uri, &headers);
     let id = parse_run(&id)?;
-    let detail = state
-        .store
-        .get_run(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("run"))?;
+    let detail = api::visible_run(&state, &user, id).await?;
     let s = &detail.run.summary;
-    let mut body = format!(
+    let mut body =
+        format!(
         "<p>{started}: {at} · {kind} · Lazo {version} · {population} · θ = {theta} · {mutation}</p>
-<p>{units}: {} · {verified}: {} · {ns}: {} · {inc}: {} · {alerts}: {}</p>",
+<p>{units}: {} · {verified}: {} · {ns}: {} · {inc}: {} · {alerts}: {}</p>{site}",
         s.units,
         s.verified,
         s.not_supported,
@@ -519,6 +521,11 @@ pub async fn run<S: Backend>(
         ns = t(lang, "not_supported"),
         inc = t(lang, "inconclusive"),
         alerts = t(lang, "alerts"),
+        site = detail.run.site.as_deref().map_or(String::new(), |site| format!(
+            "<p>{}: {}</p>",
+            t(lang, "site"),
+            esc(site)
+        )),
     );
     if user.is(AnalystOrSupervisor::ROLES) {
         let units = api::read_units(&state, &user, &request_id, id, None).await?;
@@ -546,6 +553,10 @@ pub async fn run<S: Backend>(
             ));
         }
         body.push_str("</tbody></table>");
+        if detail.run.kind == lazo_store::RunKind::Intake {
+            let custody = api::read_custody(&state, &user, &request_id, id).await?;
+            body.push_str(&custody_table(lang, &custody));
+        }
     }
     Ok(page(
         lang,
@@ -553,6 +564,36 @@ pub async fn run<S: Backend>(
         Some(&user),
         &body,
     ))
+}
+
+/// The chain of custody, one row per sample.
+fn custody_table(lang: Lang, custody: &[lazo_store::CustodyRecord]) -> String {
+    if custody.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "<h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        t(lang, "custody"),
+        t(lang, "sample_id"),
+        t(lang, "collector"),
+        t(lang, "collected_on"),
+        t(lang, "place"),
+        t(lang, "consent"),
+        t(lang, "kit"),
+    );
+    for c in custody {
+        out.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&c.sample_id),
+            esc(&c.collector),
+            esc(&c.collected_on),
+            esc(&c.place),
+            t(lang, if c.consent { "yes" } else { "no" }),
+            esc(&c.kit),
+        ));
+    }
+    out.push_str("</tbody></table>");
+    out
 }
 
 /// A likelihood ratio for people: four significant digits, in scientific notation outside

@@ -2,6 +2,7 @@
 //! and the route×role test walks it, so the two cannot disagree.
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{MethodRouter, delete, get, patch, post};
@@ -11,7 +12,8 @@ use crate::auth::{
     ScreeningReaders, SupervisorOnly,
 };
 use crate::error::ApiError;
-use crate::{AppState, Backend, api, pages, screening_api, screening_pages, second_factor};
+use crate::intake::MAX_UPLOAD_BYTES;
+use crate::{AppState, Backend, api, intake, pages, screening_api, screening_pages, second_factor};
 
 /// One route: method, path (axum syntax, `{id}` a run id, `{unit}` a unit id, `{screening}` a
 /// screening id) and access.
@@ -208,7 +210,19 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
             ),
             get(screening_pages::rights::<S>),
         ),
+        (
+            spec(M::GET, "/intake", Access::of::<Casework>(), false),
+            get(intake::intake_form),
+        ),
+        (
+            spec(M::POST, "/intake", Access::of::<Casework>(), true),
+            post(intake::intake_submit::<S>).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        ),
         // JSON API.
+        (
+            spec(M::GET, "/api/openapi.json", public, false),
+            get(api::openapi::<S>),
+        ),
         (
             spec(M::POST, "/api/session", public, false),
             post(api::sign_in::<S>),
@@ -290,6 +304,19 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
                 false,
             ),
             get(api::all_alerts::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/api/runs/{id}/custody",
+                Access::of::<AnalystOrSupervisor>(),
+                false,
+            ),
+            get(api::custody::<S>),
+        ),
+        (
+            spec(M::POST, "/api/intake", Access::of::<Casework>(), false),
+            post(intake::api_intake::<S>).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
         ),
         (
             spec(M::GET, "/api/audit", Access::of::<AuditorOnly>(), false),

@@ -56,9 +56,11 @@ pub async fn list<S: Backend>(
     .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct StartBody {
+    /// The agency's reference for the child (1–64 characters; not the name).
     child_ref: String,
+    /// One of the instrument's languages (`es`, `en`).
     language: String,
     /// RFC 3339 with its offset, e.g. `2026-11-23T08:15:00-06:00`.
     apprehended_at: String,
@@ -136,8 +138,11 @@ pub async fn read<S: Backend>(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct AnswersBody {
+    /// By question id: `{"yes_no": "yes"}`, `{"choice": "parent"}`, `{"number": 15}`,
+    /// `{"date": "2010-04-30"}`, `{"text": "…"}`, `"declined"`, or `null` to remove.
+    #[schema(value_type = Object)]
     answers: BTreeMap<String, Option<Answer>>,
     /// The revision the client read: when given, a save by someone else since is a 409.
     revision: Option<u64>,
@@ -168,7 +173,7 @@ pub async fn answers<S: Backend>(
     Ok(Json(serde_json::json!({ "revision": revision })).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CompleteBody {
     /// Must be `true`: completing locks the answers.
     confirm: bool,
@@ -198,9 +203,24 @@ pub async fn complete<S: Backend>(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SignBody {
+    /// What the supervisor checked, and why they sign (required).
     reason: String,
+}
+
+/// The JSON bodies of this module, for the OpenAPI document.
+pub(crate) fn schemas() -> Vec<(
+    String,
+    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+)> {
+    use utoipa::{PartialSchema, ToSchema};
+    vec![
+        (StartBody::name().into_owned(), StartBody::schema()),
+        (AnswersBody::name().into_owned(), AnswersBody::schema()),
+        (CompleteBody::name().into_owned(), CompleteBody::schema()),
+        (SignBody::name().into_owned(), SignBody::schema()),
+    ]
 }
 
 /// POST /api/screenings/{screening}/sign `{"reason"}` → the signed screening.

@@ -25,10 +25,19 @@ pub struct EnrolForm {
     code: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EnrolBody {
     secret: String,
     code: String,
+}
+
+/// The JSON bodies of this module, for the OpenAPI document.
+pub(crate) fn schemas() -> Vec<(
+    String,
+    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+)> {
+    use utoipa::{PartialSchema, ToSchema};
+    vec![(EnrolBody::name().into_owned(), EnrolBody::schema())]
 }
 
 #[derive(Debug, Serialize)]

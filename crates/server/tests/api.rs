@@ -25,9 +25,11 @@ fn password_of(role: Role) -> String {
     format!("pw-{role}-long-enough")
 }
 
-/// A run whose first unit's report has per-locus LRs, one locus inconsistent.
+/// A run whose first unit's report has per-locus LRs, one locus inconsistent; an intake of the
+/// field agent's site, so that every casework role may open it.
 fn run() -> lazo_store::RunRecord {
     let mut run = conformance::sample_run(RUN, "2026-11-23T09:00:00Z");
+    run.site = Some("Tapachula".into());
     run.units[0].report_json = r#"{"unit_id":"U0001","verdict":"verified","claims":[{"parent":"S1","role":"mother","child":"S2","lr":123456.0,"log10_lr":5.09,"loci_used":2,"inconsistent_loci":["TH01"],"loci":[{"locus":"D3S1358","lr":3.5,"inconsistent":false},{"locus":"TH01","lr":0.001,"inconsistent":true}],"status":"consistent"}],"reasons":["r"],"recommendations":[]}"#.into();
     run
 }
@@ -2447,4 +2449,54 @@ async fn first_admin_must_change_password() {
         .await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
     assert_eq!(app.get("/", Some(&cookie)).await.status, StatusCode::OK);
+}
+
+/// The OpenAPI document names every JSON route of the route table, with the method, the path
+/// parameters and exactly the roles the gate enforces; it is served without a session.
+#[tokio::test]
+async fn openapi_documents_every_api_route() {
+    on_sqlite(|app: App<lazo_store_sqlite::SqliteStore>| async move {
+        let reply = app.get("/api/openapi.json", None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let doc = reply.json();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let mut documented = 0;
+        for (spec, _) in route_table::<lazo_store_sqlite::SqliteStore>() {
+            if !spec.path.starts_with("/api") {
+                continue;
+            }
+            let method = spec.method.as_str().to_lowercase();
+            let op = &doc["paths"][spec.path][&method];
+            assert!(op.is_object(), "{} {} is not documented", spec.method, spec.path);
+            let description = op["description"].as_str().unwrap();
+            match spec.access {
+                Access::Public => assert!(description.contains("anyone"), "{description}"),
+                Access::Roles { roles, .. } => {
+                    for role in Role::ALL {
+                        let named = description
+                            .trim_start_matches("Roles: ")
+                            .trim_end_matches('.')
+                            .split(", ")
+                            .any(|r| r == role.as_str());
+                        assert_eq!(named, roles.contains(role), "{} {}: {description}", spec.method, spec.path);
+                    }
+                }
+            }
+            let path_params = spec.path.matches('{').count();
+            let declared = op["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["in"] == "path")
+                .count();
+            assert_eq!(declared, path_params, "{}", spec.path);
+            documented += 1;
+        }
+        assert!(documented >= 15, "{documented}");
+        // Request bodies point at schemas that exist.
+        let body = &doc["paths"]["/api/session"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+        let name = body.as_str().unwrap().rsplit('/').next().unwrap();
+        assert!(doc["components"]["schemas"][name]["properties"]["password"].is_object());
+    })
+    .await;
 }

@@ -32,9 +32,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use lazo_store::{
-    AlertRecord, LocusCalls, MAX_PAGE, MemberRole, ProfileRecord, RunDetail, RunId, RunKind,
-    RunRecord, RunSummary, RunSummaryRow, StoreError, UnitMember, UnitRecord, UnitRow, Verdict,
-    VerificationStore, unix_ms_from_rfc3339,
+    AlertRecord, CustodyRecord, LocusCalls, MAX_PAGE, MemberRole, ProfileRecord, RunDetail,
+    RunFilter, RunId, RunKind, RunRecord, RunSummary, RunSummaryRow, StoreError, UnitMember,
+    UnitRecord, UnitRow, Verdict, VerificationStore, unix_ms_from_rfc3339,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -165,6 +165,12 @@ struct Columns<'a> {
     alert_kinds: Vec<&'a str>,
     alert_samples: Vec<Option<&'a str>>,
     alert_details: Vec<&'a str>,
+    custody_samples: Vec<&'a str>,
+    custody_collectors: Vec<&'a str>,
+    custody_dates: Vec<&'a str>,
+    custody_places: Vec<&'a str>,
+    custody_consents: Vec<bool>,
+    custody_kits: Vec<&'a str>,
 }
 
 impl<'a> Columns<'a> {
@@ -193,6 +199,14 @@ impl<'a> Columns<'a> {
             c.alert_samples.push(alert.sample_id.as_deref());
             c.alert_details.push(&alert.detail_json);
         }
+        for custody in &run.custody {
+            c.custody_samples.push(&custody.sample_id);
+            c.custody_collectors.push(&custody.collector);
+            c.custody_dates.push(&custody.collected_on);
+            c.custody_places.push(&custody.place);
+            c.custody_consents.push(custody.consent);
+            c.custody_kits.push(&custody.kit);
+        }
         Ok(c)
     }
 }
@@ -209,8 +223,9 @@ impl VerificationStore for PgStore {
         let run_pk: i64 = sqlx::query_scalar(
             "INSERT INTO runs (id, started_at, started_at_ms, kind, lazo_version, population,
                  theta, mutation, policy_toml, seed, unit_count, verified_count,
-                 not_supported_count, inconclusive_count, alert_count, elapsed_ms)
-             VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                 not_supported_count, inconclusive_count, alert_count, elapsed_ms, site)
+             VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                 $17)
              RETURNING run_pk",
         )
         .bind(run.id.to_string())
@@ -229,6 +244,7 @@ impl VerificationStore for PgStore {
         .bind(i64::from(s.inconclusive))
         .bind(i64::from(s.alerts))
         .bind(s.elapsed_ms as i64) // validate() bounds it by i64::MAX
+        .bind(run.site.as_deref())
         .fetch_one(&mut *tx)
         .await
         .map_err(db)?;
@@ -315,34 +331,84 @@ impl VerificationStore for PgStore {
             .await
             .map_err(db)?;
         }
+        if !run.custody.is_empty() {
+            sqlx::query(
+                "INSERT INTO sample_custody (run_pk, position, sample_id, collector,
+                     collected_on, place, consent, kit)
+                 SELECT $1, c.ord - 1, c.sample_id, c.collector, c.collected_on, c.place,
+                     c.consent, c.kit
+                 FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[],
+                     $7::text[])
+                     WITH ORDINALITY AS c (sample_id, collector, collected_on, place, consent,
+                         kit, ord)
+                 ORDER BY c.ord",
+            )
+            .bind(run_pk)
+            .bind(&c.custody_samples)
+            .bind(&c.custody_collectors)
+            .bind(&c.custody_dates)
+            .bind(&c.custody_places)
+            .bind(&c.custody_consents)
+            .bind(&c.custody_kits)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
         // On any error above, dropping `tx` rolls the whole run back.
         tx.commit().await.map_err(db)?;
         Ok(run.id)
     }
 
-    async fn count_runs(&self) -> Result<u64, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM runs")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db)?;
+    async fn count_runs_where(&self, filter: &RunFilter) -> Result<u64, StoreError> {
+        let n: i64 = match &filter.site {
+            None => sqlx::query_scalar("SELECT count(*) FROM runs"),
+            Some(site) => {
+                sqlx::query_scalar("SELECT count(*) FROM runs WHERE site = $1").bind(site.as_str())
+            }
+        }
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
         Ok(n.max(0) as u64)
     }
 
-    async fn list_runs(&self, limit: u32, offset: u64) -> Result<Vec<RunSummaryRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id::text AS id, started_at, kind, lazo_version, population, theta, mutation,
-                 seed, unit_count, verified_count, not_supported_count, inconclusive_count,
-                 alert_count, elapsed_ms
-             FROM runs
-             ORDER BY started_at_ms DESC, run_pk DESC
-             LIMIT $1 OFFSET $2",
-        )
-        .bind(i64::from(limit.min(MAX_PAGE)))
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
+    async fn list_runs_where(
+        &self,
+        filter: &RunFilter,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<RunSummaryRow>, StoreError> {
+        macro_rules! list {
+            ($where:literal, $limit:literal) => {
+                concat!(
+                    "SELECT id::text AS id, started_at, kind, lazo_version, population, theta,
+                         mutation, seed, unit_count, verified_count, not_supported_count,
+                         inconclusive_count, alert_count, elapsed_ms, site
+                     FROM runs ",
+                    $where,
+                    " ORDER BY started_at_ms DESC, run_pk DESC ",
+                    $limit
+                )
+            };
+        }
+        let query = match &filter.site {
+            None => sqlx::query(list!("", "LIMIT $1 OFFSET $2")),
+            Some(site) => {
+                sqlx::query(list!("WHERE site = $1", "LIMIT $2 OFFSET $3")).bind(site.as_str())
+            }
+        };
+        let rows = query
+            .bind(i64::from(limit.min(MAX_PAGE)))
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
         rows.iter().map(summary_row).collect()
+    }
+
+    async fn run_custody(&self, id: RunId) -> Result<Vec<CustodyRecord>, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        run_custody(&mut conn, id).await
     }
 
     async fn get_run(&self, id: RunId) -> Result<Option<RunDetail>, StoreError> {
@@ -433,6 +499,7 @@ impl VerificationStore for PgStore {
         let mut members = members_of_run(&mut tx, id).await?;
         let profiles = run_profiles(&mut tx, id).await?;
         let alerts = run_alerts(&mut tx, id).await?;
+        let custody = run_custody(&mut tx, id).await?;
         tx.commit().await.map_err(db)?;
         let units = rows
             .iter()
@@ -464,6 +531,8 @@ impl VerificationStore for PgStore {
             profiles,
             alerts,
             summary: run.summary,
+            site: run.site,
+            custody,
         }))
     }
 }
@@ -472,7 +541,7 @@ async fn get_run(conn: &mut PgConnection, id: RunId) -> Result<Option<RunDetail>
     let row = sqlx::query(
         "SELECT id::text AS id, started_at, kind, lazo_version, population, theta, mutation,
              seed, unit_count, verified_count, not_supported_count, inconclusive_count,
-             alert_count, elapsed_ms, policy_toml
+             alert_count, elapsed_ms, policy_toml, site
          FROM runs WHERE id = $1::uuid",
     )
     .bind(id.to_string())
@@ -561,6 +630,30 @@ async fn run_alerts(conn: &mut PgConnection, id: RunId) -> Result<Vec<AlertRecor
         .collect()
 }
 
+async fn run_custody(conn: &mut PgConnection, id: RunId) -> Result<Vec<CustodyRecord>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT sample_id, collector, collected_on, place, consent, kit FROM sample_custody
+         WHERE run_pk = (SELECT run_pk FROM runs WHERE id = $1::uuid)
+         ORDER BY position",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    rows.iter()
+        .map(|row| {
+            Ok(CustodyRecord {
+                sample_id: get(row, "sample_id")?,
+                collector: get(row, "collector")?,
+                collected_on: get(row, "collected_on")?,
+                place: get(row, "place")?,
+                consent: get(row, "consent")?,
+                kit: get(row, "kit")?,
+            })
+        })
+        .collect()
+}
+
 fn summary_row(row: &PgRow) -> Result<RunSummaryRow, StoreError> {
     let id: String = get(row, "id")?;
     let seed: Option<String> = get(row, "seed")?;
@@ -592,6 +685,7 @@ fn summary_row(row: &PgRow) -> Result<RunSummaryRow, StoreError> {
                     .map_err(|_| StoreError::Corrupt(format!("run {id}: elapsed_ms {ms}")))?
             },
         },
+        site: get(row, "site")?,
     })
 }
 

@@ -143,6 +143,7 @@ async fn table_rows(conn: &mut PgConnection) -> Vec<(&'static str, i64)> {
         ("unit_members", "SELECT count(*) FROM unit_members"),
         ("profiles", "SELECT count(*) FROM profiles"),
         ("alerts", "SELECT count(*) FROM alerts"),
+        ("sample_custody", "SELECT count(*) FROM sample_custody"),
     ] {
         let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut *conn).await.unwrap();
         counts.push((table, n));
@@ -211,6 +212,11 @@ async fn round_trip() {
 async fn newest_first_with_pagination() {
     with_store(|store| async move { conformance::newest_first_with_pagination(&store).await })
         .await;
+}
+
+#[tokio::test]
+async fn sites_and_custody() {
+    with_store(|store| async move { conformance::sites_and_custody(&store).await }).await;
 }
 
 #[tokio::test]

@@ -31,9 +31,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lazo_store::{
-    AlertRecord, LocusCalls, MAX_PAGE, MemberRole, ProfileRecord, RunDetail, RunId, RunKind,
-    RunRecord, RunSummary, RunSummaryRow, StoreError, UnitMember, UnitRecord, UnitRow, Verdict,
-    VerificationStore, unix_ms_from_rfc3339,
+    AlertRecord, CustodyRecord, LocusCalls, MAX_PAGE, MemberRole, ProfileRecord, RunDetail,
+    RunFilter, RunId, RunKind, RunRecord, RunSummary, RunSummaryRow, StoreError, UnitMember,
+    UnitRecord, UnitRow, Verdict, VerificationStore, unix_ms_from_rfc3339,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -211,8 +211,8 @@ impl VerificationStore for SqliteStore {
         let run_pk: i64 = sqlx::query_scalar(
             "INSERT INTO runs (id, started_at, started_at_ms, kind, lazo_version, population,
                  theta, mutation, policy_toml, seed, unit_count, verified_count,
-                 not_supported_count, inconclusive_count, alert_count, elapsed_ms)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 not_supported_count, inconclusive_count, alert_count, elapsed_ms, site)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              RETURNING run_pk",
         )
         .bind(run.id.to_string())
@@ -231,6 +231,7 @@ impl VerificationStore for SqliteStore {
         .bind(i64::from(s.inconclusive))
         .bind(i64::from(s.alerts))
         .bind(s.elapsed_ms as i64) // validate() bounds it by i64::MAX
+        .bind(run.site.as_deref())
         .fetch_one(&mut *tx)
         .await
         .map_err(db)?;
@@ -293,34 +294,76 @@ impl VerificationStore for SqliteStore {
             .await
             .map_err(db)?;
         }
+        for (position, c) in run.custody.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO sample_custody (run_pk, position, sample_id, collector,
+                     collected_on, place, consent, kit)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(run_pk)
+            .bind(position as i64)
+            .bind(&c.sample_id)
+            .bind(&c.collector)
+            .bind(&c.collected_on)
+            .bind(&c.place)
+            .bind(i64::from(c.consent))
+            .bind(&c.kit)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
         // On any error above, dropping `tx` rolls the whole run back.
         tx.commit().await.map_err(db)?;
         Ok(run.id)
     }
 
-    async fn count_runs(&self) -> Result<u64, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM runs")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db)?;
+    async fn count_runs_where(&self, filter: &RunFilter) -> Result<u64, StoreError> {
+        let n: i64 = match &filter.site {
+            None => sqlx::query_scalar("SELECT count(*) FROM runs"),
+            Some(site) => {
+                sqlx::query_scalar("SELECT count(*) FROM runs WHERE site = ?").bind(site.as_str())
+            }
+        }
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
         Ok(n.max(0) as u64)
     }
 
-    async fn list_runs(&self, limit: u32, offset: u64) -> Result<Vec<RunSummaryRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, started_at, kind, lazo_version, population, theta, mutation, seed,
-                 unit_count, verified_count, not_supported_count, inconclusive_count,
-                 alert_count, elapsed_ms
-             FROM runs
-             ORDER BY started_at_ms DESC, run_pk DESC
-             LIMIT ? OFFSET ?",
-        )
-        .bind(i64::from(limit.min(MAX_PAGE)))
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
+    async fn list_runs_where(
+        &self,
+        filter: &RunFilter,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<RunSummaryRow>, StoreError> {
+        macro_rules! list {
+            ($where:literal) => {
+                concat!(
+                    "SELECT id, started_at, kind, lazo_version, population, theta, mutation,
+                         seed, unit_count, verified_count, not_supported_count,
+                         inconclusive_count, alert_count, elapsed_ms, site
+                     FROM runs ",
+                    $where,
+                    " ORDER BY started_at_ms DESC, run_pk DESC LIMIT ? OFFSET ?"
+                )
+            };
+        }
+        let query = match &filter.site {
+            None => sqlx::query(list!("")),
+            Some(site) => sqlx::query(list!("WHERE site = ?")).bind(site.as_str()),
+        };
+        let rows = query
+            .bind(i64::from(limit.min(MAX_PAGE)))
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
         rows.iter().map(summary_row).collect()
+    }
+
+    async fn run_custody(&self, id: RunId) -> Result<Vec<CustodyRecord>, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        run_custody(&mut conn, id).await
     }
 
     async fn get_run(&self, id: RunId) -> Result<Option<RunDetail>, StoreError> {
@@ -431,6 +474,7 @@ impl VerificationStore for SqliteStore {
             .collect::<Result<_, StoreError>>()?;
         let profiles = run_profiles(&mut tx, id).await?;
         let alerts = run_alerts(&mut tx, id).await?;
+        let custody = run_custody(&mut tx, id).await?;
         let RunDetail { run, policy_toml } = detail;
         Ok(Some(RunRecord {
             id: run.id,
@@ -446,6 +490,8 @@ impl VerificationStore for SqliteStore {
             profiles,
             alerts,
             summary: run.summary,
+            site: run.site,
+            custody,
         }))
     }
 }
@@ -454,7 +500,7 @@ async fn get_run(conn: &mut SqliteConnection, id: RunId) -> Result<Option<RunDet
     let row = sqlx::query(
         "SELECT id, started_at, kind, lazo_version, population, theta, mutation, seed,
              unit_count, verified_count, not_supported_count, inconclusive_count,
-             alert_count, elapsed_ms, policy_toml
+             alert_count, elapsed_ms, policy_toml, site
          FROM runs WHERE id = ?",
     )
     .bind(id.to_string())
@@ -546,6 +592,33 @@ async fn run_alerts(
         .collect()
 }
 
+async fn run_custody(
+    conn: &mut SqliteConnection,
+    id: RunId,
+) -> Result<Vec<CustodyRecord>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT sample_id, collector, collected_on, place, consent, kit FROM sample_custody
+         WHERE run_pk = (SELECT run_pk FROM runs WHERE id = ?)
+         ORDER BY position",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    rows.iter()
+        .map(|row| {
+            Ok(CustodyRecord {
+                sample_id: get(row, "sample_id")?,
+                collector: get(row, "collector")?,
+                collected_on: get(row, "collected_on")?,
+                place: get(row, "place")?,
+                consent: get::<i64>(row, "consent")? != 0,
+                kit: get(row, "kit")?,
+            })
+        })
+        .collect()
+}
+
 fn summary_row(row: &SqliteRow) -> Result<RunSummaryRow, StoreError> {
     let id: String = get(row, "id")?;
     let seed: Option<String> = get(row, "seed")?;
@@ -577,6 +650,7 @@ fn summary_row(row: &SqliteRow) -> Result<RunSummaryRow, StoreError> {
                     .map_err(|_| StoreError::Corrupt(format!("run {id}: elapsed_ms {ms}")))?
             },
         },
+        site: get(row, "site")?,
     })
 }
 

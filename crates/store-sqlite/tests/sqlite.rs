@@ -36,6 +36,7 @@ async fn table_rows(conn: &mut SqliteConnection) -> Vec<(&'static str, i64)> {
         ("unit_members", "SELECT count(*) FROM unit_members"),
         ("profiles", "SELECT count(*) FROM profiles"),
         ("alerts", "SELECT count(*) FROM alerts"),
+        ("sample_custody", "SELECT count(*) FROM sample_custody"),
     ] {
         let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut *conn).await.unwrap();
         counts.push((table, n));
@@ -107,6 +108,12 @@ async fn round_trip() {
 async fn newest_first_with_pagination() {
     let (_dir, store) = fresh().await;
     conformance::newest_first_with_pagination(&store).await;
+}
+
+#[tokio::test]
+async fn sites_and_custody() {
+    let (_dir, store) = fresh().await;
+    conformance::sites_and_custody(&store).await;
 }
 
 #[tokio::test]

@@ -15,8 +15,8 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::{
-    AlertRecord, LocusCalls, MemberRole, ProfileRecord, RunDetail, RunId, RunKind, RunRecord,
-    RunSummary, StoreError, UnitMember, UnitRecord, Verdict, VerificationStore,
+    AlertRecord, CustodyRecord, LocusCalls, MemberRole, ProfileRecord, RunDetail, RunFilter, RunId,
+    RunKind, RunRecord, RunSummary, StoreError, UnitMember, UnitRecord, Verdict, VerificationStore,
 };
 
 /// A unit report shaped like `lazo_kinship::UnitReport`'s JSON, with text that a careless
@@ -131,7 +131,33 @@ pub fn sample_run(id: u128, started_at: &str) -> RunRecord {
         profiles,
         alerts,
         summary,
+        site: None,
+        custody: Vec::new(),
     }
+}
+
+/// [`sample_run`] as an intake of `site` made in the service, with the chain of custody of
+/// every sample (text a careless store would change included).
+pub fn sample_intake(id: u128, started_at: &str, site: &str) -> RunRecord {
+    let mut run = sample_run(id, started_at);
+    run.kind = RunKind::Intake;
+    run.seed = None;
+    run.site = Some(site.to_string());
+    run.custody = run
+        .units
+        .iter()
+        .flat_map(|u| &u.members)
+        .enumerate()
+        .map(|(i, m)| CustodyRecord {
+            sample_id: m.sample_id.clone(),
+            collector: format!("Agente Núñez #{i}"),
+            collected_on: "2026-11-02".into(),
+            place: "Estación Siglo XXI, \"Tapachula\"".into(),
+            consent: i % 2 == 0,
+            kit: "Bode Buccal DNA Collector / RapidHIT ID".into(),
+        })
+        .collect();
+    run
 }
 
 async fn assert_empty<S: VerificationStore>(store: &S, id: RunId) {
@@ -142,6 +168,7 @@ async fn assert_empty<S: VerificationStore>(store: &S, id: RunId) {
     assert!(store.run_units(id, None).await.unwrap().is_empty());
     assert!(store.run_profiles(id).await.unwrap().is_empty());
     assert!(store.run_alerts(id).await.unwrap().is_empty());
+    assert!(store.run_custody(id).await.unwrap().is_empty());
     assert!(store.unit_report(id, "U0001").await.unwrap().is_none());
 }
 
@@ -324,6 +351,103 @@ pub async fn failed_save_leaves_nothing<S: VerificationStore>(store: &S) {
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     assert_eq!(store.count_runs().await.unwrap(), 1);
     assert_eq!(store.load_run(id).await.unwrap(), Some(run));
+}
+
+/// Intake runs: the site and the chain of custody come back as saved; listings filter by site
+/// (a run without a site matches no site filter); a custody row that breaks the schema fails
+/// the whole save.
+pub async fn sites_and_custody<S: VerificationStore>(store: &S) {
+    let a1 = sample_intake(400, "2026-11-03T09:00:00Z", "Tapachula");
+    let b1 = sample_intake(401, "2026-11-03T10:00:00Z", "Ciudad Juárez");
+    let a2 = sample_intake(402, "2026-11-03T11:00:00Z", "Tapachula");
+    let demo = sample_run(403, "2026-11-03T12:00:00Z");
+    for run in [&a1, &b1, &a2, &demo] {
+        store.save_run(run).await.unwrap();
+    }
+    for run in [&a1, &b1, &a2, &demo] {
+        assert_eq!(store.load_run(run.id).await.unwrap().as_ref(), Some(run));
+        assert_eq!(store.run_custody(run.id).await.unwrap(), run.custody);
+        let detail = store.get_run(run.id).await.unwrap().unwrap();
+        assert_eq!(detail.run.site, run.site);
+    }
+    assert_eq!(a1.custody.len(), 8);
+    assert!(!store.run_custody(a1.id).await.unwrap()[1].consent);
+
+    let ids = |rows: Vec<crate::RunSummaryRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let tapachula = RunFilter::site("Tapachula");
+    assert_eq!(store.count_runs_where(&tapachula).await.unwrap(), 2);
+    assert_eq!(
+        ids(store.list_runs_where(&tapachula, 10, 0).await.unwrap()),
+        [a2.id, a1.id]
+    );
+    assert_eq!(
+        ids(store.list_runs_where(&tapachula, 1, 1).await.unwrap()),
+        [a1.id]
+    );
+    let juarez = RunFilter::site("Ciudad Juárez");
+    assert_eq!(
+        ids(store.list_runs_where(&juarez, 10, 0).await.unwrap()),
+        [b1.id]
+    );
+    // Sites are compared exactly.
+    let nowhere = RunFilter::site("tapachula");
+    assert_eq!(store.count_runs_where(&nowhere).await.unwrap(), 0);
+    assert!(
+        store
+            .list_runs_where(&nowhere, 10, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.count_runs_where(&RunFilter::all()).await.unwrap(), 4);
+    assert_eq!(store.count_runs().await.unwrap(), 4);
+    assert_eq!(
+        ids(store.list_runs(10, 0).await.unwrap()),
+        [demo.id, a2.id, b1.id, a1.id]
+    );
+    assert_eq!(
+        store.list_runs(10, 0).await.unwrap()[1].site.as_deref(),
+        Some("Tapachula")
+    );
+
+    // Failures leave nothing: a sample's custody twice (written after every other row), a date
+    // that is not YYYY-MM-DD, custody of a sample outside the run's units, an empty site.
+    let id = RunId::from_u128(404);
+    let fresh = || sample_intake(404, "2026-11-03T13:00:00Z", "Tapachula");
+    let mut twice = fresh();
+    let again = twice.custody[0].clone();
+    twice.custody.push(again);
+    let err = store.save_run(&twice).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_empty_run(store, id).await;
+    let mut bad_date = fresh();
+    bad_date.custody[3].collected_on = "02/11/2026".into();
+    let err = store.save_run(&bad_date).await.unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert_empty_run(store, id).await;
+    let mut stranger = fresh();
+    stranger.custody[0].sample_id = "S99".into();
+    assert!(matches!(
+        store.save_run(&stranger).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let mut blank_site = fresh();
+    blank_site.site = Some("  ".into());
+    assert!(matches!(
+        store.save_run(&blank_site).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_empty_run(store, id).await;
+    assert_eq!(store.count_runs().await.unwrap(), 4);
+}
+
+/// Nothing of run `id` is visible.
+async fn assert_empty_run<S: VerificationStore>(store: &S, id: RunId) {
+    assert!(store.get_run(id).await.unwrap().is_none());
+    assert!(store.load_run(id).await.unwrap().is_none());
+    assert!(store.run_units(id, None).await.unwrap().is_empty());
+    assert!(store.run_profiles(id).await.unwrap().is_empty());
+    assert!(store.run_custody(id).await.unwrap().is_empty());
 }
 
 /// A new account named `name`.

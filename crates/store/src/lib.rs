@@ -55,6 +55,14 @@
 //!   deleting a run still cascades). The latest version is the unit's current sign-off;
 //!   earlier ones are its history. A unit without a row here awaits review.
 //!
+//! Migration `0004` (intake in the web service):
+//!
+//! - `runs.site`: nullable text, the site of an intake made in the service (a field agent's
+//!   site); listings filter on it ([`RunFilter`]). Indexed with the list order.
+//! - `sample_custody`: per run, `(run, sample_id)` unique; collector, date of collection
+//!   (`YYYY-MM-DD` text), place, consent (a boolean: SQLite 0/1), kit or instrument; `position`
+//!   keeps the order given. `ON DELETE CASCADE` with its run.
+//!
 //! Migration `0005` (second factor): `accounts.totp_secret` (base32, at least 26 characters, or
 //! NULL) and `accounts.totp_last_step`, the last accepted TOTP step; a step is claimed with one
 //! conditional `UPDATE` so each code opens at most one session.
@@ -94,8 +102,8 @@ pub use account::{
 pub use error::StoreError;
 pub use lazo_audit;
 pub use record::{
-    AlertRecord, LocusCalls, MemberRole, ProfileRecord, RunDetail, RunId, RunKind, RunRecord,
-    RunSummary, RunSummaryRow, UnitMember, UnitRecord, UnitRow, Verdict,
+    AlertRecord, CustodyRecord, LocusCalls, MemberRole, ProfileRecord, RunDetail, RunFilter, RunId,
+    RunKind, RunRecord, RunSummary, RunSummaryRow, UnitMember, UnitRecord, UnitRow, Verdict,
 };
 pub use review::{
     DashboardCounts, DayCounts, DayWindow, Decision, MAX_DASHBOARD_DAYS, MAX_REASON_CHARS,

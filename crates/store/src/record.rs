@@ -159,6 +159,57 @@ pub struct RunRecord {
     pub profiles: Vec<ProfileRecord>,
     pub alerts: Vec<AlertRecord>,
     pub summary: RunSummary,
+    /// The site whose intake this is (web-service intakes: the field agent's site); `None` for
+    /// runs not tied to a site (demo runs, `lazo verify --save`).
+    #[serde(default)]
+    pub site: Option<String>,
+    /// Chain of custody of the run's samples (web-service intakes), in unit order.
+    #[serde(default)]
+    pub custody: Vec<CustodyRecord>,
+}
+
+/// Chain of custody of one sample: who took it, when, where, with whose consent, with what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustodyRecord {
+    /// One of the run's samples (each at most once per run).
+    pub sample_id: String,
+    pub collector: String,
+    /// The date of collection, `YYYY-MM-DD`.
+    pub collected_on: String,
+    pub place: String,
+    /// Whether informed consent was given.
+    pub consent: bool,
+    /// The collection kit or typing instrument.
+    pub kit: String,
+}
+
+/// Which runs a listing shows. The default shows every run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunFilter {
+    /// Only runs of this site (a field agent's view); runs without a site never match.
+    pub site: Option<String>,
+}
+
+impl RunFilter {
+    /// Every run.
+    pub fn all() -> RunFilter {
+        RunFilter::default()
+    }
+
+    /// The runs of one site.
+    pub fn site(site: impl Into<String>) -> RunFilter {
+        RunFilter {
+            site: Some(site.into()),
+        }
+    }
+
+    /// Whether a run of `site` passes the filter.
+    pub fn admits(&self, site: Option<&str>) -> bool {
+        match &self.site {
+            None => true,
+            Some(wanted) => site == Some(wanted.as_str()),
+        }
+    }
 }
 
 /// Counts shown in the list of runs; must agree with the units and alerts (checked on save).
@@ -247,6 +298,9 @@ pub struct RunSummaryRow {
     pub mutation: String,
     pub seed: Option<u64>,
     pub summary: RunSummary,
+    /// See [`RunRecord::site`].
+    #[serde(default)]
+    pub site: Option<String>,
 }
 
 /// A run's header page: the summary row and the policy it was run under.
@@ -292,6 +346,24 @@ impl RunRecord {
         if self.summary.elapsed_ms > i64::MAX as u64 {
             return Err(StoreError::Invalid("elapsed_ms out of range".into()));
         }
+        if self.site.as_deref().is_some_and(|s| s.trim().is_empty()) {
+            return Err(StoreError::Invalid("an empty site name".into()));
+        }
+        // Custody is about the run's own samples, as unit members; the database checks the
+        // rest (each sample once).
+        for c in &self.custody {
+            let member = self
+                .units
+                .iter()
+                .flat_map(|u| &u.members)
+                .any(|m| m.sample_id == c.sample_id);
+            if !member {
+                return Err(StoreError::Invalid(format!(
+                    "custody of sample {:?}, which is in none of the run's units",
+                    c.sample_id
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -307,6 +379,7 @@ impl RunRecord {
             mutation: self.mutation.clone(),
             seed: self.seed,
             summary: self.summary,
+            site: self.site.clone(),
         }
     }
 }

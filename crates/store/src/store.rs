@@ -3,8 +3,8 @@
 use std::future::Future;
 
 use crate::{
-    AlertRecord, ProfileRecord, RunDetail, RunId, RunRecord, RunSummaryRow, StoreError, UnitRow,
-    Verdict,
+    AlertRecord, CustodyRecord, ProfileRecord, RunDetail, RunFilter, RunId, RunRecord,
+    RunSummaryRow, StoreError, UnitRow, Verdict,
 };
 
 /// Most rows [`VerificationStore::list_runs`] returns at once, whatever `limit` asks for.
@@ -32,7 +32,9 @@ pub trait VerificationStore: Send + Sync {
     fn save_run(&self, run: &RunRecord) -> impl Future<Output = Result<RunId, StoreError>> + Send;
 
     /// How many runs are stored (for pagination).
-    fn count_runs(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn count_runs(&self) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        async move { self.count_runs_where(&RunFilter::all()).await }
+    }
 
     /// Runs newest first (by the instant `started_at` denotes, then by the order they were
     /// saved), skipping `offset` and returning at most `limit` (capped at [`MAX_PAGE`]).
@@ -40,9 +42,25 @@ pub trait VerificationStore: Send + Sync {
         &self,
         limit: u32,
         offset: u64,
+    ) -> impl Future<Output = Result<Vec<RunSummaryRow>, StoreError>> + Send {
+        async move { self.list_runs_where(&RunFilter::all(), limit, offset).await }
+    }
+
+    /// How many runs pass `filter`.
+    fn count_runs_where(
+        &self,
+        filter: &RunFilter,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// As [`Self::list_runs`], only the runs that pass `filter`.
+    fn list_runs_where(
+        &self,
+        filter: &RunFilter,
+        limit: u32,
+        offset: u64,
     ) -> impl Future<Output = Result<Vec<RunSummaryRow>, StoreError>> + Send;
 
-    /// A run's summary and policy.
+    /// A run's summary (with its site) and policy.
     fn get_run(
         &self,
         id: RunId,
@@ -67,6 +85,13 @@ pub trait VerificationStore: Send + Sync {
         &self,
         id: RunId,
     ) -> impl Future<Output = Result<Vec<ProfileRecord>, StoreError>> + Send;
+
+    /// The chain of custody of the run's samples in the order saved (empty for runs saved
+    /// without it).
+    fn run_custody(
+        &self,
+        id: RunId,
+    ) -> impl Future<Output = Result<Vec<CustodyRecord>, StoreError>> + Send;
 
     /// The run's alerts in the order saved.
     fn run_alerts(
