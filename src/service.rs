@@ -43,6 +43,10 @@ pub struct ServeArgs {
     /// Secure, so put the service behind an HTTPS proxy.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
+    /// Verdict policy TOML for intakes (population, θ, mutation model, thresholds; `lazo policy`
+    /// prints the defaults). Default: the built-in policy
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
     /// Roles that must use a second factor (TOTP authenticator app), comma-separated, e.g.
     /// `admin,supervisor,auditor`; other accounts may enrol by choice (on /totp)
     #[arg(long, value_delimiter = ',')]
@@ -287,7 +291,13 @@ async fn serve_with<S: Backend>(
         screening: Some(screening),
         ..Config::default()
     };
-    let state = AppState::new(store, key, Arc::new(SystemClock), config);
+    let mut state = AppState::new(store, key, Arc::new(SystemClock), config);
+    if let Some(path) = &args.policy {
+        let settings = crate::settings::load(Some(path))?;
+        let analysis = lazo_intake::Analysis::from_settings(settings)
+            .with_context(|| format!("{}: invalid policy", path.display()))?;
+        state.intake = lazo_server::IntakeService::new(analysis);
+    }
     if key_created {
         state
             .audit(

@@ -453,6 +453,260 @@ async fn sign_in_refusal_and_spanish_labels() {
     browser.close().await;
 }
 
+/// A simulated cohort: GeneMapper rows by sample, and the units' members with their roles.
+struct Cohort {
+    _dir: tempfile::TempDir,
+    header: String,
+    rows: Vec<(String, String)>,
+    units: Vec<(String, String, String)>,
+}
+
+impl Cohort {
+    fn simulate(units: usize, seed: u64) -> Cohort {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("cohort");
+        lazo_ok(&[
+            "simulate",
+            "--units",
+            &units.to_string(),
+            "--not-family",
+            "0",
+            "--seed",
+            &seed.to_string(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let profiles = std::fs::read_to_string(out.join("profiles.csv")).unwrap();
+        let mut lines = profiles.lines();
+        let header = lines.next().unwrap().to_string();
+        let rows = lines
+            .map(|l| (l.split(',').next().unwrap().to_string(), l.to_string()))
+            .collect();
+        let units = std::fs::read_to_string(out.join("units.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[0].to_string(), f[1].to_string(), f[2].to_string())
+            })
+            .collect();
+        Cohort {
+            _dir: dir,
+            header,
+            rows,
+            units,
+        }
+    }
+
+    /// `(sample, role)` of a unit's members.
+    fn members(&self, unit: &str) -> Vec<(String, String)> {
+        self.units
+            .iter()
+            .filter(|(u, _, _)| u == unit)
+            .map(|(_, s, r)| (s.clone(), r.clone()))
+            .collect()
+    }
+
+    /// A GeneMapper file with `samples`' rows, each renamed as given.
+    fn file(&self, path: &Path, samples: &[(&str, &str)]) {
+        let mut text = format!("{}\n", self.header);
+        for (sample, renamed) in samples {
+            let rows: Vec<&String> = self
+                .rows
+                .iter()
+                .filter(|(s, _)| s == sample)
+                .map(|(_, l)| l)
+                .collect();
+            assert!(!rows.is_empty(), "no rows for {sample}");
+            for row in rows {
+                text.push_str(&row.replacen(sample, renamed, 1));
+                text.push('\n');
+            }
+        }
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+impl Browser {
+    async fn select(&self, css: &str, value: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no select {css}: {e}"))
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+
+    /// Fills the intake form for one unit and submits it.
+    async fn intake(&self, service: &Service, unit: &str, people: &[(&str, &str)], file: &Path) {
+        self.goto(&service.url("/intake")).await;
+        self.fill("input[name=unit_id]", unit).await;
+        for (n, (sample, role)) in people.iter().enumerate() {
+            let n = n + 1;
+            self.fill(&format!("input[name=sample_id_{n}]"), sample)
+                .await;
+            self.select(&format!("select[name=role_{n}]"), role).await;
+            self.select(&format!("select[name=consent_{n}]"), "yes")
+                .await;
+        }
+        self.fill("input[name=collector]", "Agent Pérez").await;
+        self.fill("input[name=place]", "Tapachula, Chiapas").await;
+        self.fill("input[name=kit]", "RapidHIT ID / GlobalFiler Express")
+            .await;
+        let date = self
+            .client
+            .find(Locator::Css("input[name=collected_on]"))
+            .await
+            .unwrap();
+        // A date input takes keystrokes in the locale's order; set its value directly instead.
+        self.client
+            .execute(
+                "arguments[0].value = '2026-11-23';",
+                vec![serde_json::to_value(&date).unwrap()],
+            )
+            .await
+            .unwrap();
+        self.client
+            .find(Locator::Css("input[name=file]"))
+            .await
+            .unwrap()
+            .send_keys(file.to_str().unwrap())
+            .await
+            .unwrap();
+        self.click("form[action='/intake'] button").await;
+    }
+}
+
+/// The whole day of a family unit through the browser: a field agent takes in a unit and
+/// uploads its profiles, and is shown the run but not the genotypes; the same child comes back
+/// with another adult and raises a repeat-child alert; the supervisor follows the alert to the
+/// earlier unit, reads its verdict and confirms it; the sign-off is shown on the unit page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn intake_verdict_review_and_repeat_child_alert() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    let agent_pw = add_user(data_s, "pedro", "field_agent", Some("Tapachula"));
+    let supervisor_pw = add_user(data_s, "sofia", "supervisor", None);
+    let service = Service::start(&data);
+    let cohort = Cohort::simulate(3, 11);
+
+    // The first unit as simulated.
+    let first = cohort.members("U0001");
+    let child = first
+        .iter()
+        .find(|(_, r)| r == "child")
+        .map(|(s, _)| s.clone())
+        .unwrap();
+    let file_a = dir.path().join("unit-a.csv");
+    let samples_a: Vec<(&str, &str)> = first
+        .iter()
+        .map(|(s, _)| (s.as_str(), s.as_str()))
+        .collect();
+    cohort.file(&file_a, &samples_a);
+
+    browser
+        .sign_in(&service, "pedro", &agent_pw, "pedro-permanent-passphrase")
+        .await;
+    let people_a: Vec<(&str, &str)> = first
+        .iter()
+        .map(|(s, r)| (s.as_str(), r.as_str()))
+        .collect();
+    browser.intake(&service, "FAM-A", &people_a, &file_a).await;
+    let run_page = browser.text().await;
+    assert!(
+        browser.path().await.starts_with("/runs/"),
+        "{}: {run_page}",
+        browser.path().await
+    );
+    assert!(
+        !run_page.contains("D3S1358"),
+        "no genotypes for a field agent: {run_page}"
+    );
+
+    // The same child again, under a new sample id, with an adult from another unit.
+    let other_adult = cohort
+        .members("U0002")
+        .into_iter()
+        .find(|(_, r)| r != "child")
+        .unwrap();
+    let file_b = dir.path().join("unit-b.csv");
+    cohort.file(
+        &file_b,
+        &[
+            (other_adult.0.as_str(), other_adult.0.as_str()),
+            (child.as_str(), "S-AGAIN"),
+        ],
+    );
+    browser
+        .intake(
+            &service,
+            "FAM-B",
+            &[
+                (other_adult.0.as_str(), other_adult.1.as_str()),
+                ("S-AGAIN", "child"),
+            ],
+            &file_b,
+        )
+        .await;
+    assert!(
+        browser.path().await.starts_with("/runs/"),
+        "{}",
+        browser.text().await
+    );
+    browser.sign_out().await;
+
+    // The supervisor: the alert names the child and links to the earlier unit.
+    browser
+        .sign_in(
+            &service,
+            "sofia",
+            &supervisor_pw,
+            "sofia-permanent-passphrase",
+        )
+        .await;
+    browser.goto(&service.url("/alerts")).await;
+    let alerts = browser.text().await;
+    assert!(alerts.contains("S-AGAIN"), "{alerts}");
+    assert!(
+        alerts.contains(&child),
+        "the earlier sample is named: {alerts}"
+    );
+    browser.click("tr.alert a[href*='/units/FAM-A']").await;
+    assert!(browser.path().await.ends_with("/units/FAM-A"));
+    let unit_page = browser.text().await;
+    assert!(unit_page.contains("Verdict"), "{unit_page}");
+    assert!(
+        unit_page.contains("D3S1358"),
+        "a supervisor sees the per-locus table"
+    );
+
+    // Sign-off: confirm the machine verdict with a note.
+    browser
+        .fill(
+            "form.confirm textarea[name=reason]",
+            "Checked the custody record.",
+        )
+        .await;
+    browser.click("form.confirm button").await;
+    browser
+        .goto(&format!(
+            "{}{}",
+            service.base,
+            browser.path().await.trim_end_matches("/review")
+        ))
+        .await;
+    let signed = browser.text().await;
+    assert!(signed.contains("Checked the custody record."), "{signed}");
+    assert!(signed.contains("sofia"), "{signed}");
+    browser.close().await;
+}
+
 /// Sets a form field's value as a person picking it would (date, time and select inputs take
 /// typed keys in the browser's locale format; the value is what the form sends).
 async fn set_value(browser: &Browser, css: &str, value: &str) {

@@ -92,6 +92,30 @@ fn accounts_migrate_and_audit_verify() {
         ])
         .assert()
         .failure();
+    // A laboratory policy for intakes is checked before the service starts.
+    let bad_policy = dir.path().join("bad-policy.toml");
+    std::fs::write(&bad_policy, "verify_log10_lr = \"high\"\n").unwrap();
+    let refused = lazo()
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--data-dir",
+            data,
+            "--policy",
+        ])
+        .arg(&bad_policy)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
+    assert!(
+        String::from_utf8_lossy(&refused).contains("invalid policy"),
+        "{}",
+        String::from_utf8_lossy(&refused)
+    );
     let list = stdout_of(&["user", "list", "--data-dir", data]);
     assert!(list.contains("ana\tlab_analyst\t-\tactive\t-"), "{list}");
     assert!(

@@ -40,7 +40,11 @@ impl Analysis {
     /// The CLI's defaults: the embedded default population (NRC II minimum frequency) and the
     /// default policy.
     pub fn defaults() -> Result<Analysis, SettingsError> {
-        let settings = Settings::default();
+        Analysis::from_settings(Settings::default())
+    }
+
+    /// `settings` with the embedded population they name (a laboratory's policy file).
+    pub fn from_settings(settings: Settings) -> Result<Analysis, SettingsError> {
         let table = lazo_formats::embedded::load(&settings.population, Default::default())
             .map_err(|e| SettingsError::Population(e.to_string()))?;
         Analysis::new(settings, table)

@@ -269,7 +269,7 @@ pub async fn dashboard<S: Backend>(
         ));
         let counts = state
             .store
-            .dashboard_counts(state.clock.now_ms(), DASHBOARD_DAYS)
+            .dashboard_counts(&user.run_filter(), state.clock.now_ms(), DASHBOARD_DAYS)
             .await?;
         body.push_str(&dashboard_counts(lang, &user, &counts));
         let filter = user.run_filter();

@@ -157,26 +157,33 @@ impl ReviewStore for SqliteStore {
 
     async fn dashboard_counts(
         &self,
+        filter: &lazo_store::RunFilter,
         now_ms: i64,
         days: u32,
     ) -> Result<DashboardCounts, StoreError> {
         let window = DayWindow::ending_at(now_ms, days);
         let mut tx = self.snapshot().await?;
+        // `admitted`: the runs the filter lets count (every run without a site filter).
         let totals = sqlx::query(
-            "SELECT coalesce(sum(verified_count), 0) AS verified,
+            "WITH admitted AS (SELECT * FROM runs WHERE (?1 IS NULL OR site = ?1))
+             SELECT coalesce(sum(verified_count), 0) AS verified,
                  coalesce(sum(not_supported_count), 0) AS not_supported,
                  coalesce(sum(inconclusive_count), 0) AS inconclusive,
                  coalesce(sum(alert_count), 0) AS alerts,
-                 (SELECT count(*) FROM run_units u WHERE NOT EXISTS (
+                 (SELECT count(*) FROM run_units u JOIN admitted a ON a.run_pk = u.run_pk
+                  WHERE NOT EXISTS (
                       SELECT 1 FROM reviews v
                       WHERE v.run_pk = u.run_pk AND v.unit_id = u.unit_id)) AS awaiting,
-                 (SELECT count(*) FROM reviews WHERE version = 1) AS reviewed,
-                 (SELECT count(*) FROM reviews v WHERE v.decision = 'overridden'
+                 (SELECT count(*) FROM reviews r JOIN admitted a ON a.run_pk = r.run_pk
+                  WHERE r.version = 1) AS reviewed,
+                 (SELECT count(*) FROM reviews v JOIN admitted a ON a.run_pk = v.run_pk
+                  WHERE v.decision = 'overridden'
                       AND v.version = (SELECT max(w.version) FROM reviews w
                                        WHERE w.run_pk = v.run_pk AND w.unit_id = v.unit_id))
                      AS overridden
-             FROM runs",
+             FROM admitted",
         )
+        .bind(filter.site.as_deref())
         .fetch_one(&mut *tx)
         .await
         .map_err(db)?;
@@ -184,10 +191,12 @@ impl ReviewStore for SqliteStore {
             "SELECT started_at_ms, verified_count AS verified,
                  not_supported_count AS not_supported, inconclusive_count AS inconclusive,
                  alert_count AS alerts
-             FROM runs WHERE started_at_ms >= ? AND started_at_ms < ?",
+             FROM runs WHERE started_at_ms >= ?1 AND started_at_ms < ?2
+                 AND (?3 IS NULL OR site = ?3)",
         )
         .bind(window.start_ms)
         .bind(window.end_ms)
+        .bind(filter.site.as_deref())
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?;

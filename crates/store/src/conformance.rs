@@ -874,7 +874,10 @@ pub async fn reviews<S: VerificationStore + crate::ReviewStore>(store: &S) {
 
     // Dashboard: 7 days ending on the 23rd (UTC); C is older than that.
     let now = crate::unix_ms_from_rfc3339("2026-11-23T10:00:00Z").unwrap();
-    let counts = store.dashboard_counts(now, 7).await.unwrap();
+    let counts = store
+        .dashboard_counts(&crate::RunFilter::all(), now, 7)
+        .await
+        .unwrap();
     let each = crate::VerdictCounts {
         verified: 1,
         not_supported: 1,
@@ -915,7 +918,10 @@ pub async fn reviews<S: VerificationStore + crate::ReviewStore>(store: &S) {
         assert_eq!(day.units, expected, "{}", day.date);
         assert_eq!(day.alerts, if busy { 2 } else { 0 }, "{}", day.date);
     }
-    let month = store.dashboard_counts(now, 30).await.unwrap();
+    let month = store
+        .dashboard_counts(&crate::RunFilter::all(), now, 30)
+        .await
+        .unwrap();
     assert_eq!(month.days.len(), 30);
     assert_eq!(month.days[0].date, "2026-10-25");
     let per_day: u64 = month.days.iter().map(|d| d.units.total()).sum();
@@ -941,8 +947,48 @@ pub async fn reviews<S: VerificationStore + crate::ReviewStore>(store: &S) {
         [(id(b), "note"), (id(a), "recycled_child")]
     );
 
+    // A site's dashboard counts that site's runs only (a field agent's view).
+    let everyone = store
+        .dashboard_counts(&crate::RunFilter::all(), 0, 1)
+        .await
+        .unwrap();
+    let site_run = sample_intake(990, "2026-11-04T09:00:00Z", "Nogales");
+    store.save_run(&site_run).await.unwrap();
+    let nogales = store
+        .dashboard_counts(&crate::RunFilter::site("Nogales"), 0, 1)
+        .await
+        .unwrap();
+    assert_eq!(nogales.units.total(), site_run.units.len() as u64);
+    assert_eq!(nogales.awaiting_review, site_run.units.len() as u64);
+    assert_eq!((nogales.reviewed, nogales.overridden), (0, 0));
+    let nowhere = store
+        .dashboard_counts(&crate::RunFilter::site("Nowhere"), 0, 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            nowhere.units.total(),
+            nowhere.alerts,
+            nowhere.awaiting_review,
+            nowhere.reviewed
+        ),
+        (0, 0, 0, 0)
+    );
+    let all_now = store
+        .dashboard_counts(&crate::RunFilter::all(), 0, 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        all_now.units.total(),
+        everyone.units.total() + site_run.units.len() as u64
+    );
+    assert_eq!(all_now.reviewed, everyone.reviewed);
+
     // An empty store counts zeros, not errors (checked on a window with no runs).
-    let empty = store.dashboard_counts(0, 2).await.unwrap();
+    let empty = store
+        .dashboard_counts(&crate::RunFilter::all(), 0, 2)
+        .await
+        .unwrap();
     assert!(
         empty
             .days
@@ -1006,7 +1052,14 @@ where
     assert_eq!(deleted, Ok(1));
     assert!(history(dropped).await.is_empty());
     assert_eq!(history(kept).await, before);
-    assert_eq!(store.dashboard_counts(0, 1).await.unwrap().reviewed, 1);
+    assert_eq!(
+        store
+            .dashboard_counts(&crate::RunFilter::all(), 0, 1)
+            .await
+            .unwrap()
+            .reviewed,
+        1
+    );
 }
 
 /// The instrument the screening checks use (any text: the store does not parse it).

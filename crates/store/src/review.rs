@@ -295,8 +295,10 @@ pub trait ReviewStore: Send + Sync {
 
     /// The dashboard's counts; per day over `days` UTC days ending with the day of `now_ms`
     /// (by the day each run started).
+    /// Only the runs `filter` admits count (a field agent's dashboard counts their site).
     fn dashboard_counts(
         &self,
+        filter: &crate::RunFilter,
         now_ms: i64,
         days: u32,
     ) -> impl Future<Output = Result<DashboardCounts, StoreError>> + Send;
