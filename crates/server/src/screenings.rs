@@ -376,7 +376,16 @@ pub(crate) async fn start<S: Backend>(
             version: instrument.version().to_string(),
             toml: settings.instrument_toml.to_string(),
         })
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // An instrument file edited without a new version: say so rather than fail.
+            StoreError::Conflict(message) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "instrument_conflict",
+                format!("{message}; the service's --instrument needs a new version"),
+            ),
+            e => e.into(),
+        })?;
     let id = ScreeningId::random();
     let new = NewScreening {
         id,

@@ -2250,6 +2250,51 @@ async fn screening_forms_need_csrf<S: Backend>(app: App<S>) {
     assert_eq!(sign.status, StatusCode::FORBIDDEN);
 }
 
+/// A service whose instrument file was edited without a new version cannot start screenings
+/// under it (the kept text of that version stays the one earlier screenings were asked), and
+/// says why; earlier screenings still read with their own text.
+async fn screening_instrument_edited_without_new_version<S: Backend>(app: App<S>) {
+    let edited = format!(
+        "{}\n# a question changed, the version not\n",
+        lazo_screening::DEFAULT_INSTRUMENT_TOML
+    );
+    let mut settings = lazo_server::ScreeningSettings::new(&edited).unwrap();
+    settings.rights_contacts = screening_settings().rights_contacts;
+    let config = Config {
+        screening: Some(settings),
+        ..(*app.state.config).clone()
+    };
+    let state = AppState::new(
+        app.state.store.clone(),
+        app.state.key.clone(),
+        app.clock.clone(),
+        config,
+    );
+    let app = App {
+        router: router(state.clone()),
+        state,
+        clock: app.clock,
+    };
+    let (agent, _) = app.session(Role::FieldAgent).await;
+    let refused = app
+        .post_json(
+            "/api/screenings",
+            &agent,
+            serde_json::json!({"child_ref": "E-1", "language": "en",
+                "apprehended_at": "2026-11-18T01:00:00Z"}),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.json()["error"]["code"], "instrument_conflict");
+    let fixture = format!("/screenings/{}", ScreeningId::from_u128(SCREENING));
+    assert_eq!(app.get(&fixture, Some(&agent)).await.status, StatusCode::OK);
+}
+
 // ---- backends ----
 
 async fn on_sqlite<F, Fut>(scenario: F)
@@ -2342,7 +2387,8 @@ on_both!(
     screening_in_spanish_signed_by_a_supervisor,
     screening_api_clock_and_access,
     screening_reads_are_audited,
-    screening_forms_need_csrf
+    screening_forms_need_csrf,
+    screening_instrument_edited_without_new_version
 );
 
 // ---- the audit chain catches an edited row ----
