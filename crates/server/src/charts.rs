@@ -37,6 +37,35 @@ fn nice_ceiling(n: u64) -> u64 {
 /// Stacked bars, one per day (`dates[i]`, `YYYY-MM-DD`), the series stacked in order from the
 /// bottom. `id` must be unique on the page (it names the title and description).
 pub fn stacked_bars(id: &str, title: &str, dates: &[String], series: &[Series<'_>]) -> String {
+    // A date under the last bar and every seventh before it.
+    let tick = |day: usize| {
+        (dates.len() - 1 - day)
+            .is_multiple_of(7)
+            .then(|| dates[day].get(5..).unwrap_or(&dates[day]).to_string())
+    };
+    draw(id, title, dates, &tick, series)
+}
+
+/// Stacked bars with any labels (`labels[i]` names bar `i` in its hover titles and the
+/// description); `axis[i]` is written under bar `i` when not empty.
+pub fn stacked_bars_labelled(
+    id: &str,
+    title: &str,
+    labels: &[String],
+    axis: &[String],
+    series: &[Series<'_>],
+) -> String {
+    let tick = |bar: usize| axis.get(bar).filter(|a| !a.is_empty()).cloned();
+    draw(id, title, labels, &tick, series)
+}
+
+fn draw(
+    id: &str,
+    title: &str,
+    dates: &[String],
+    tick: &dyn Fn(usize) -> Option<String>,
+    series: &[Series<'_>],
+) -> String {
     let days = dates.len();
     let total_of = |day: usize| -> u64 {
         series
@@ -105,14 +134,13 @@ pub fn stacked_bars(id: &str, title: &str, dates: &[String], series: &[Series<'_
                 label = esc(s.label),
             );
         }
-        // A date under the last bar and every seventh before it.
-        if (days - 1 - day).is_multiple_of(7) {
+        if let Some(label) = tick(day) {
             let _ = write!(
                 svg,
                 r#"<text x="{cx:.1}" y="{ty:.1}" text-anchor="middle">{label}</text>"#,
                 cx = x + BAR / 2.0,
                 ty = bottom + 14.0,
-                label = esc(date.get(5..).unwrap_or(date)),
+                label = esc(&label),
             );
         }
     }
@@ -211,6 +239,26 @@ mod tests {
         assert!(svg.contains(": 0 in all</desc>"));
         let nothing = stacked_bars("n", "None", &[], &[]);
         assert!(nothing.contains("<title id=\"n-title\">None</title>"));
+    }
+
+    #[test]
+    fn labelled_bars_name_each_bar_and_write_the_axis_given() {
+        let series = [Series {
+            label: "In time",
+            color: "#2e7d32",
+            values: vec![3, 1],
+        }];
+        let labels = ["2026-W47".to_string(), "2026-W48".to_string()];
+        let axis = [String::new(), "W48".to_string()];
+        let svg = stacked_bars_labelled("w", "Weeks", &labels, &axis, &series);
+        assert!(svg.contains("<title>2026-W47: In time 3</title>"));
+        assert!(svg.contains("2026-W47 to 2026-W48: 4 in all; most on 2026-W47 (3)"));
+        let ticks: Vec<&str> = svg
+            .split(r#"text-anchor="middle">"#)
+            .skip(1)
+            .map(|t| t.split('<').next().unwrap_or(""))
+            .collect();
+        assert_eq!(ticks, ["W48"]);
     }
 
     #[test]

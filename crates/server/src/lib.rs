@@ -55,6 +55,7 @@ mod pages;
 mod pedigree;
 mod review;
 mod screening_api;
+mod screening_compliance;
 mod screening_pages;
 mod second_factor;
 

@@ -211,6 +211,35 @@ pub fn describe(method: &Method, path: &str) -> Option<RouteDoc> {
                 }))),
             ),
         ),
+        ("GET", "/api/screenings/compliance") => doc(
+            "48-hour compliance by site and ISO week of apprehension for the last `weeks` weeks \
+             (1–104, default 12): screenings, completed in time, completed late, open overdue, \
+             open in time and the share completed in time (open in time left out). A field \
+             agent's own site, every site for a supervisor. Audited (read_screening_compliance)",
+            &[(
+                "weeks",
+                "How many ISO weeks, ending with the current one (1–104, default 12)",
+            )],
+            None,
+            (
+                200,
+                Some(object(json!({
+                    "weeks": {"type": "integer"}, "site": {"type": ["string", "null"]},
+                    "week_labels": {"type": "array", "items": {"type": "string"}},
+                    "generated_at": {"type": "string", "format": "date-time"},
+                    "rows": {"type": "array", "items": object(json!({
+                        "site": {"type": "string"}, "iso_year": {"type": "integer"},
+                        "iso_week": {"type": "integer"}, "screenings": {"type": "integer"},
+                        "completed_in_time": {"type": "integer"},
+                        "completed_late": {"type": "integer"},
+                        "open_overdue": {"type": "integer"},
+                        "open_in_time": {"type": "integer"},
+                        "share_in_time": {"type": ["number", "null"]}
+                    }))},
+                    "totals": any()
+                }))),
+            ),
+        ),
         ("POST", "/api/screenings") => doc(
             "Start a screening at the field agent's site (audited)",
             &[],

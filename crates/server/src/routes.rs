@@ -13,7 +13,10 @@ use crate::auth::{
 };
 use crate::error::ApiError;
 use crate::intake::MAX_UPLOAD_BYTES;
-use crate::{AppState, Backend, api, intake, pages, screening_api, screening_pages, second_factor};
+use crate::{
+    AppState, Backend, api, intake, pages, screening_api, screening_compliance, screening_pages,
+    second_factor,
+};
 
 /// One route: method, path (axum syntax, `{id}` a run id, `{unit}` a unit id, `{screening}` a
 /// screening id) and access.
@@ -133,6 +136,15 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
                 false,
             ),
             get(screening_pages::list::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/screenings/compliance",
+                Access::of::<ScreeningReaders>(),
+                false,
+            ),
+            get(screening_compliance::page_view::<S>),
         ),
         (
             spec(
@@ -339,6 +351,15 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
                 false,
             ),
             get(screening_api::list::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/api/screenings/compliance",
+                Access::of::<ScreeningReaders>(),
+                false,
+            ),
+            get(screening_compliance::api::<S>),
         ),
         (
             spec(

@@ -178,6 +178,10 @@ pub async fn list<S: Backend>(
             t(lang, "scr_new")
         ));
     }
+    body.push_str(&format!(
+        r#"<p><a href="/screenings/compliance">{}</a></p>"#,
+        t(lang, "cmp_title")
+    ));
     let tab = |value: &str, label: &str| {
         let current = q.status.as_deref().unwrap_or("all") == value;
         if current {

@@ -74,7 +74,7 @@ pub(crate) fn target(id: ScreeningId) -> String {
     format!("screening:{id}")
 }
 
-fn internal(message: impl Into<String>) -> ApiError {
+pub(crate) fn internal(message: impl Into<String>) -> ApiError {
     let message = message.into();
     tracing::error!(%message, "screening");
     ApiError::new(

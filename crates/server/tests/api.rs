@@ -2358,6 +2358,209 @@ fn rand_u128() -> u128 {
     (u128::from(a) << 64) | u128::from(b)
 }
 
+/// A screening straight into the store at `site`, apprehended at `apprehended` (RFC 3339 in
+/// the site's offset) and completed at `completed` when given.
+async fn stored_screening<S: Backend>(
+    state: &AppState<S>,
+    n: u128,
+    site: &str,
+    apprehended: &str,
+    completed: Option<&str>,
+) {
+    let instrument = screening_instrument();
+    let id = ScreeningId::from_u128(0xc0de_0000 + n);
+    state
+        .store
+        .create_screening(&lazo_store::NewScreening {
+            id,
+            child_ref: format!("CMP-{n}"),
+            site: site.into(),
+            language: "es".into(),
+            interviewer: "field_agent".into(),
+            instrument_id: instrument.id().into(),
+            instrument_version: instrument.version().into(),
+            apprehended_at: apprehended.into(),
+            started_at: apprehended.into(),
+        })
+        .await
+        .unwrap();
+    if let Some(done) = completed {
+        let completion = lazo_store::Completion {
+            completed_at: done.into(),
+            completed_by: "field_agent".into(),
+            answers_json: "{}".into(),
+            decision_json: "{}".into(),
+            outcome: "supervisor_review".into(),
+        };
+        assert!(
+            state
+                .store
+                .complete_screening(id, 0, &completion)
+                .await
+                .unwrap()
+        );
+    }
+}
+
+/// Compliance by site and ISO week of apprehension (in the site's offset), the share leaving
+/// out screenings still open within 48 hours; a field agent sees their site only; audited.
+async fn screening_compliance_by_site_and_week<S: Backend>(app: App<S>) {
+    // Now (T0) is Wednesday 2026-11-18, ISO week 47. The fixture: Tapachula, week 47, in time.
+    let state = &app.state;
+    // Week 46 at Tapachula: one late (72 h), one in time, and one apprehended on Sunday night
+    // local time (Monday of week 47 in UTC), still open and overdue.
+    stored_screening(
+        state,
+        1,
+        "Tapachula",
+        "2026-11-10T09:00:00-06:00",
+        Some("2026-11-13T09:00:00-06:00"),
+    )
+    .await;
+    stored_screening(
+        state,
+        2,
+        "Tapachula",
+        "2026-11-11T09:00:00-06:00",
+        Some("2026-11-12T09:00:00-06:00"),
+    )
+    .await;
+    stored_screening(state, 3, "Tapachula", "2026-11-15T23:00:00-06:00", None).await;
+    // Week 47 at Tapachula: open, 3 hours in.
+    stored_screening(state, 4, "Tapachula", "2026-11-18T02:00:00-06:00", None).await;
+    // Nogales: week 46 open and overdue; week 45, outside a two-week window.
+    stored_screening(state, 5, "Nogales", "2026-11-09T10:00:00-07:00", None).await;
+    stored_screening(state, 6, "Nogales", "2026-11-04T10:00:00-07:00", None).await;
+
+    let (supervisor, _) = app.session(Role::Supervisor).await;
+    let before = app.audit_len().await;
+    let reply = app
+        .get("/api/screenings/compliance?weeks=2", Some(&supervisor))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        app.audited_since(before).await,
+        [(
+            "read_screening_compliance".to_string(),
+            "screenings".to_string()
+        )]
+    );
+    let report = reply.json();
+    assert_eq!(report["weeks"], 2);
+    assert_eq!(report["site"], serde_json::Value::Null);
+    assert_eq!(
+        report["week_labels"],
+        serde_json::json!(["2026-W46", "2026-W47"])
+    );
+    let rows: Vec<(String, u64, [u64; 5], Option<f64>)> = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                format!("{} W{}", r["site"].as_str().unwrap(), r["iso_week"]),
+                r["screenings"].as_u64().unwrap(),
+                [
+                    "completed_in_time",
+                    "completed_late",
+                    "open_overdue",
+                    "open_in_time",
+                    "iso_year",
+                ]
+                .map(|k| r[k].as_u64().unwrap()),
+                r["share_in_time"].as_f64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("Nogales W46".to_string(), 1, [0, 0, 1, 0, 2026], Some(0.0)),
+            (
+                "Tapachula W46".to_string(),
+                3,
+                [1, 1, 1, 0, 2026],
+                Some(1.0 / 3.0)
+            ),
+            (
+                "Tapachula W47".to_string(),
+                2,
+                [1, 0, 0, 1, 2026],
+                Some(1.0)
+            ),
+        ]
+    );
+    assert_eq!(report["totals"]["screenings"], 6);
+    assert_eq!(report["totals"]["share_in_time"], 0.4);
+    // Twelve weeks (the default) reach week 45.
+    let default = app
+        .get("/api/screenings/compliance", Some(&supervisor))
+        .await
+        .json();
+    assert_eq!(default["weeks"], 12);
+    assert_eq!(default["rows"].as_array().unwrap().len(), 4);
+    assert_eq!(default["rows"][0]["iso_week"], 45);
+    for bad in ["0", "105", "twelve"] {
+        let reply = app
+            .get(
+                &format!("/api/screenings/compliance?weeks={bad}"),
+                Some(&supervisor),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{bad}: {}",
+            reply.body
+        );
+        assert!(reply.json()["error"]["request_id"].is_string(), "{bad}");
+    }
+
+    // The page: a chart and a table per site, in Spanish when asked.
+    let page = app
+        .get("/screenings/compliance?weeks=2", Some(&supervisor))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    for needle in [
+        "<h2>Nogales</h2>",
+        "<h2>Tapachula</h2>",
+        "<svg ",
+        "<td>2026-W46</td><td>3</td><td>1</td><td>1</td><td>1</td><td>0</td><td>33 %</td>",
+        "40 %",
+    ] {
+        assert!(page.body.contains(needle), "{needle}: {}", page.body);
+    }
+    let es = app
+        .get("/screenings/compliance?lang=es", Some(&supervisor))
+        .await;
+    assert!(es.body.contains("Cumplimiento del plazo de 48 horas"));
+    assert!(es.body.contains("Completadas a tiempo"));
+
+    // A field agent: their own site only.
+    let (agent, _) = app.session(Role::FieldAgent).await;
+    let own = app
+        .get("/api/screenings/compliance?weeks=2", Some(&agent))
+        .await
+        .json();
+    assert_eq!(own["site"], "Tapachula");
+    let sites: Vec<&str> = own["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["site"].as_str().unwrap())
+        .collect();
+    assert_eq!(sites, ["Tapachula", "Tapachula"]);
+    let page = app.get("/screenings/compliance", Some(&agent)).await;
+    assert!(!page.body.contains("Nogales"));
+    // Roles without screenings see nothing.
+    for role in [Role::LabAnalyst, Role::Auditor] {
+        let (cookie, _) = app.session(role).await;
+        let reply = app.get("/api/screenings/compliance", Some(&cookie)).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{role:?}");
+    }
+    app.verify_chain().await.unwrap();
+}
+
 macro_rules! on_both {
     ($($name:ident),+) => {
         mod sqlite {
@@ -2388,7 +2591,8 @@ on_both!(
     screening_api_clock_and_access,
     screening_reads_are_audited,
     screening_forms_need_csrf,
-    screening_instrument_edited_without_new_version
+    screening_instrument_edited_without_new_version,
+    screening_compliance_by_site_and_week
 );
 
 // ---- the audit chain catches an edited row ----

@@ -3,7 +3,8 @@
 use lazo_store::{
     Completion, CompletionInfo, InstrumentRecord, MAX_PAGE, NewScreening, ScreeningFilter,
     ScreeningId, ScreeningRecord, ScreeningSignOff, ScreeningStatus, ScreeningStore,
-    ScreeningSummary, StoreError, unix_ms_from_rfc3339, validate_completion, validate_sign_off,
+    ScreeningSummary, ScreeningTimes, StoreError, unix_ms_from_rfc3339, validate_completion,
+    validate_sign_off,
 };
 use sqlx::postgres::PgRow;
 
@@ -203,6 +204,33 @@ impl ScreeningStore for PgStore {
             .await
             .map_err(db)?;
         rows.iter().map(summary_row).collect()
+    }
+
+    async fn screening_times(
+        &self,
+        site: Option<&str>,
+        since: &str,
+    ) -> Result<Vec<ScreeningTimes>, StoreError> {
+        let since_ms = unix_ms_from_rfc3339(since)?;
+        let rows = sqlx::query(
+            "SELECT site, apprehended_at, completed_at FROM screenings
+             WHERE ($1::text IS NULL OR site = $1) AND apprehended_at_ms >= $2
+             ORDER BY apprehended_at_ms, screening_pk",
+        )
+        .bind(site)
+        .bind(since_ms)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                Ok(ScreeningTimes {
+                    site: get(row, "site")?,
+                    apprehended_at: get(row, "apprehended_at")?,
+                    completed_at: get(row, "completed_at")?,
+                })
+            })
+            .collect()
     }
 
     async fn save_answers(

@@ -1338,4 +1338,49 @@ pub async fn screenings<S: crate::ScreeningStore>(store: &S) {
         listed[0], read.summary,
         "a list row is the record's summary"
     );
+
+    // Times for the compliance statistics: from an instant on (inclusive), oldest first by
+    // instant (not text), as recorded (offsets kept), with the completion when there is one.
+    let times = store
+        .screening_times(None, "2026-11-23T00:00:00Z")
+        .await
+        .unwrap();
+    let brief: Vec<(&str, &str, Option<&str>)> = times
+        .iter()
+        .map(|t| {
+            (
+                t.site.as_str(),
+                t.apprehended_at.as_str(),
+                t.completed_at.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        brief,
+        [
+            ("Nogales", "2026-11-23T14:15:00+01:00", None),
+            (
+                "Tapachula",
+                "2026-11-23T08:15:00-06:00",
+                Some("2026-11-24T10:00:00.000Z")
+            ),
+            ("Tapachula", "2026-11-23T10:15:00-06:00", None),
+            ("Tapachula", "2026-11-23T16:15:00Z", None),
+        ]
+    );
+    let later = store
+        .screening_times(Some("Tapachula"), "2026-11-23T16:15:00Z")
+        .await
+        .unwrap();
+    assert_eq!(later.len(), 2, "{later:?}");
+    assert!(later.iter().all(|t| t.site == "Tapachula"));
+    assert!(
+        store
+            .screening_times(Some("Tijuana"), "2026-01-01T00:00:00Z")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let err = store.screening_times(None, "last week").await.unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
 }

@@ -112,7 +112,7 @@ pub use review::{
 pub use screening::{
     Completion, CompletionInfo, InstrumentRecord, NewScreening, ScreeningFilter, ScreeningId,
     ScreeningRecord, ScreeningSignOff, ScreeningStatus, ScreeningStore, ScreeningSummary,
-    validate_completion, validate_sign_off,
+    ScreeningTimes, validate_completion, validate_sign_off,
 };
 pub use store::{MAX_PAGE, VerificationStore};
 pub use timestamp::{rfc3339_from_unix_ms, unix_ms_from_rfc3339};

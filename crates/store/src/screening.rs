@@ -197,6 +197,16 @@ pub struct ScreeningFilter {
     pub status: Option<ScreeningStatus>,
 }
 
+/// One screening's times: what the 48-hour compliance statistics count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScreeningTimes {
+    pub site: String,
+    /// RFC 3339 in the offset it was recorded in (the site's), which decides its ISO week.
+    pub apprehended_at: String,
+    /// `None` while the screening is a draft.
+    pub completed_at: Option<String>,
+}
+
 /// Screenings and the instruments they were made under.
 pub trait ScreeningStore: Send + Sync {
     /// Keeps an instrument's text under its id and version. Saving the same text again is a
@@ -239,6 +249,15 @@ pub trait ScreeningStore: Send + Sync {
         limit: u32,
         offset: u64,
     ) -> impl std::future::Future<Output = Result<Vec<ScreeningSummary>, StoreError>> + Send;
+
+    /// The times of every screening apprehended at or after `since` (RFC 3339), at `site` or
+    /// at every site for `None`, oldest apprehension first. Not paged: a row is a few dozen
+    /// bytes, and the compliance view asks for at most two years.
+    fn screening_times(
+        &self,
+        site: Option<&str>,
+        since: &str,
+    ) -> impl std::future::Future<Output = Result<Vec<ScreeningTimes>, StoreError>> + Send;
 
     /// Replaces a draft's answers if its revision is still `revision` (nobody saved in
     /// between); returns the new revision, or `None` when there is no such screening. A
