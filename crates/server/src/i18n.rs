@@ -246,6 +246,17 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("scr_status_signed", "Signed", "Firmada"),
     ("scr_all", "All", "Todas"),
+    (
+        "scr_tab_escalated",
+        "Escalated (36 h or more)",
+        "Escaladas (36 h o más)",
+    ),
+    (
+        "scr_attention",
+        "Open screenings past 36 hours (a supervisor must act)",
+        "Entrevistas abiertas tras 36 horas (debe actuar un supervisor)",
+    ),
+    ("scr_attention_overdue", "past 48 hours", "tras 48 horas"),
     ("scr_none", "No screenings.", "No hay entrevistas."),
     ("scr_deadline", "48-hour deadline", "Plazo de 48 horas"),
     ("scr_due", "due", "vence"),

@@ -198,7 +198,8 @@ pub fn describe(method: &Method, path: &str) -> Option<RouteDoc> {
             (200, Some(any())),
         ),
         ("GET", "/api/screenings") => doc(
-            "48-hour screenings, newest apprehension first (`?status=draft|completed|signed`); \
+            "48-hour screenings, newest apprehension first (`?status=draft|completed|signed`, or \
+             `escalated`: still open 36 hours or more after apprehension); \
              a field agent's own site, every site for a supervisor; each with its deadline \
              (`state`: on_time, escalated, overdue, completed_on_time, completed_late). Audited",
             PAGING,

@@ -8,7 +8,8 @@ use lazo_store::{DashboardCounts, Decision, ReviewRecord, Role, RunId, Verdict};
 use serde::Deserialize;
 
 use crate::auth::{
-    self, AnalystOrSupervisor, Casework, PRE_SESSION_CSRF_COOKIE, RoleSet, SupervisorOnly, User,
+    self, AnalystOrSupervisor, Casework, PRE_SESSION_CSRF_COOKIE, RoleSet, ScreeningReaders,
+    SupervisorOnly, User,
 };
 use crate::error::{ApiError, RequestId};
 use crate::html::{csrf_field, esc, page, path_segment, unit_path};
@@ -262,6 +263,16 @@ pub async fn dashboard<S: Backend>(
 ) -> Result<Html<String>, ApiError> {
     let lang = lang(&uri, &headers);
     let mut body = String::new();
+    if user.is(ScreeningReaders::ROLES) {
+        let (escalated, overdue) = crate::screenings::escalated_counts(&state, &user).await?;
+        if escalated > 0 {
+            body.push_str(&format!(
+                r#"<p class="attention" role="alert"><a href="/screenings?status=escalated">{}</a>: <b>{escalated}</b> ({}: {overdue})</p>"#,
+                t(lang, "scr_attention"),
+                t(lang, "scr_attention_overdue"),
+            ));
+        }
+    }
     if user.is(Casework::ROLES) {
         body.push_str(&format!(
             r#"<p><a href="/intake">{}</a></p>"#,

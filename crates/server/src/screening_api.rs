@@ -34,15 +34,9 @@ pub async fn list<S: Backend>(
     Extension(request_id): Extension<RequestId>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let status = match q.status.as_deref() {
-        None | Some("") | Some("all") => None,
-        Some(v) => Some(
-            v.parse::<ScreeningStatus>()
-                .map_err(|_| ApiError::bad_request(format!("unknown status {v:?}")))?,
-        ),
-    };
+    let scope = s::ListScope::parse(q.status.as_deref())?;
     let limit = q.limit.unwrap_or(50).clamp(1, MAX_PAGE);
-    let (total, rows) = s::list(&state, &user, &request_id, status, limit, q.offset).await?;
+    let (total, rows) = s::list(&state, &user, &request_id, scope, limit, q.offset).await?;
     let now = s::now(&state);
     let mut items = Vec::new();
     for row in &rows {

@@ -147,16 +147,6 @@ pub struct ListQuery {
 
 const PAGE: u32 = 50;
 
-fn parse_status(status: Option<&str>) -> Result<Option<ScreeningStatus>, ApiError> {
-    match status {
-        None | Some("") | Some("all") => Ok(None),
-        Some(s) => s
-            .parse()
-            .map(Some)
-            .map_err(|_| ApiError::bad_request(format!("unknown status {s:?}"))),
-    }
-}
-
 /// GET /screenings: a field agent's site, or every site for a supervisor; with the deadline
 /// state of each. Audited.
 pub async fn list<S: Backend>(
@@ -168,8 +158,8 @@ pub async fn list<S: Backend>(
     headers: HeaderMap,
 ) -> Result<Html<String>, ApiError> {
     let lang = lang(&uri, &headers);
-    let status = parse_status(q.status.as_deref())?;
-    let (total, rows) = s::list(&state, &user, &request_id, status, PAGE, q.offset).await?;
+    let scope = s::ListScope::parse(q.status.as_deref())?;
+    let (total, rows) = s::list(&state, &user, &request_id, scope, PAGE, q.offset).await?;
     let now = s::now(&state);
     let mut body = String::new();
     if user.role == Role::FieldAgent {
@@ -191,8 +181,9 @@ pub async fn list<S: Backend>(
         }
     };
     body.push_str(&format!(
-        r#"<p class="tabs">{} · {} · {} · {}</p>"#,
+        r#"<p class="tabs">{} · {} · {} · {} · {}</p>"#,
         tab("all", t(lang, "scr_all")),
+        tab("escalated", t(lang, "scr_tab_escalated")),
         tab("draft", t(lang, "scr_status_draft")),
         tab("completed", t(lang, "scr_status_completed")),
         tab("signed", t(lang, "scr_status_signed")),

@@ -18,12 +18,12 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
 use lazo_screening::{
-    Answer, Answers, ClockStatus, Decision, Instrument, Interview, Screening, ScreeningClock,
-    ScreeningError,
+    Answer, Answers, ClockStatus, Decision, ESCALATION_AFTER, Instrument, Interview,
+    SCREENING_DEADLINE, Screening, ScreeningClock, ScreeningError,
 };
 use lazo_store::{
-    Completion, InstrumentRecord, NewScreening, Role, ScreeningId, ScreeningRecord,
-    ScreeningSignOff, ScreeningStatus, ScreeningSummary, StoreError,
+    Completion, InstrumentRecord, NewScreening, Role, ScreeningFilter, ScreeningId,
+    ScreeningRecord, ScreeningSignOff, ScreeningStatus, ScreeningSummary, StoreError,
 };
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
@@ -182,22 +182,98 @@ pub(crate) async fn read<S: Backend>(
 
 /// The list a user may see, audited (`read_screening_list`) before it is returned: a field
 /// agent's site only; a supervisor's every site.
+/// Which screenings a list shows: all, those in one status, or the escalated ones (still
+/// open 36 hours or more after apprehension, overdue included), which a supervisor must act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ListScope {
+    All,
+    Status(ScreeningStatus),
+    Escalated,
+}
+
+impl ListScope {
+    /// `all` (or nothing), a status name, or `escalated`.
+    pub(crate) fn parse(value: Option<&str>) -> Result<ListScope, ApiError> {
+        match value {
+            None | Some("") | Some("all") => Ok(ListScope::All),
+            Some("escalated") => Ok(ListScope::Escalated),
+            Some(v) => v
+                .parse()
+                .map(ListScope::Status)
+                .map_err(|_| ApiError::bad_request(format!("unknown status {v:?}"))),
+        }
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            ListScope::All => "all",
+            ListScope::Status(status) => status.as_str(),
+            ListScope::Escalated => "escalated",
+        }
+    }
+}
+
+/// The sites `user` may see screenings of: `Some(None)` every site (a supervisor),
+/// `Some(Some(site))` one, `None` none (an account without a site).
+fn visible_sites(user: &User) -> Option<Option<String>> {
+    match user.role {
+        Role::Supervisor => Some(None),
+        _ => user.site.clone().map(Some),
+    }
+}
+
+fn filter_for(site: Option<String>, scope: ListScope, now: OffsetDateTime) -> ScreeningFilter {
+    let (status, apprehended_before) = match scope {
+        ListScope::All => (None, None),
+        ListScope::Status(status) => (Some(status), None),
+        ListScope::Escalated => (
+            Some(ScreeningStatus::Draft),
+            // Open at 36 hours exactly is escalated: apprehended at or before now − 36 h.
+            Some(rfc3339(now - ESCALATION_AFTER + Duration::milliseconds(1))),
+        ),
+    };
+    ScreeningFilter {
+        site,
+        status,
+        apprehended_before,
+    }
+}
+
+/// How many of the screenings `user` may see are open past 36 hours, and past 48: the
+/// supervisor's (and the site's) call to act, shown on the dashboard. Counts only, not audited.
+pub(crate) async fn escalated_counts<S: Backend>(
+    state: &AppState<S>,
+    user: &User,
+) -> Result<(u64, u64), ApiError> {
+    let Some(site) = visible_sites(user) else {
+        return Ok((0, 0));
+    };
+    let now = now(state);
+    let escalated = filter_for(site, ListScope::Escalated, now);
+    let overdue = ScreeningFilter {
+        apprehended_before: Some(rfc3339(
+            now - SCREENING_DEADLINE + Duration::milliseconds(1),
+        )),
+        ..escalated.clone()
+    };
+    Ok((
+        state.store.count_screenings(&escalated).await?,
+        state.store.count_screenings(&overdue).await?,
+    ))
+}
+
 pub(crate) async fn list<S: Backend>(
     state: &AppState<S>,
     user: &User,
     request_id: &RequestId,
-    status: Option<ScreeningStatus>,
+    scope: ListScope,
     limit: u32,
     offset: u64,
 ) -> Result<(u64, Vec<ScreeningSummary>), ApiError> {
-    let site = match user.role {
-        Role::Supervisor => None,
-        _ => match &user.site {
-            Some(site) => Some(site.clone()),
-            None => return Ok((0, Vec::new())),
-        },
+    let Some(site) = visible_sites(user) else {
+        return Ok((0, Vec::new()));
     };
-    let filter = lazo_store::ScreeningFilter { site, status };
+    let filter = filter_for(site, scope, now(state));
     let total = state.store.count_screenings(&filter).await?;
     let rows = state.store.list_screenings(&filter, limit, offset).await?;
     state
@@ -208,7 +284,7 @@ pub(crate) async fn list<S: Backend>(
             serde_json::json!({
                 "request_id": request_id.0,
                 "site": filter.site,
-                "status": status,
+                "status": scope.as_str(),
                 "offset": offset,
                 "shown": rows.len(),
             }),

@@ -1890,9 +1890,34 @@ async fn screening_api_clock_and_access<S: Backend>(app: App<S>) {
             .to_string()
     };
     assert_eq!(state_now(agent.clone()).await, "on_time");
+    let escalated_total = |cookie: String| async move {
+        let list = shared
+            .get("/api/screenings?status=escalated", Some(&cookie))
+            .await
+            .json();
+        list["total"].as_u64().unwrap()
+    };
+    assert_eq!(escalated_total(agent.clone()).await, 0);
+    let dashboard = app.get("/", Some(&agent)).await;
+    assert!(!dashboard.body.contains("class=\"attention\""));
     app.clock.advance_ms(3_600_000);
     let (agent, _) = app.session(Role::FieldAgent).await;
     assert_eq!(state_now(agent.clone()).await, "escalated");
+    // Escalated: on the supervisor's dashboard and in the escalated list.
+    let (supervisor, _) = app.session(Role::Supervisor).await;
+    assert_eq!(escalated_total(supervisor.clone()).await, 1);
+    let dashboard = app.get("/", Some(&supervisor)).await;
+    assert!(
+        dashboard.body.contains(
+            r#"<a href="/screenings?status=escalated">Open screenings past 36 hours (a supervisor must act)</a>: <b>1</b> (past 48 hours: 0)"#
+        ),
+        "{}",
+        dashboard.body
+    );
+    let list = app
+        .get("/screenings?status=escalated", Some(&supervisor))
+        .await;
+    assert!(list.body.contains("B-1") && !list.body.contains("FIXTURE-1"));
     let page = app.get(&format!("/screenings/{id}"), Some(&agent)).await;
     assert!(
         page.body.contains("ESCALATED to a supervisor"),
@@ -1905,6 +1930,14 @@ async fn screening_api_clock_and_access<S: Backend>(app: App<S>) {
     let (supervisor, _) = app.session(Role::Supervisor).await;
     let list = app.get("/screenings", Some(&supervisor)).await;
     assert!(list.body.contains("OVERDUE"), "{}", list.body);
+    let dashboard = app.get("/", Some(&supervisor)).await;
+    assert!(dashboard.body.contains("<b>1</b> (past 48 hours: 1)"));
+    assert_eq!(
+        app.get("/api/screenings?status=late", Some(&supervisor))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
 
     // Another site's field agent: not found, for reading, answering and completing; the
     // attempt is audited. Their list is empty.

@@ -173,10 +173,12 @@ impl ScreeningStore for PgStore {
     async fn count_screenings(&self, filter: &ScreeningFilter) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM screenings
-             WHERE ($1::text IS NULL OR site = $1) AND ($2::text IS NULL OR status = $2)",
+             WHERE ($1::text IS NULL OR site = $1) AND ($2::text IS NULL OR status = $2)
+               AND ($3::bigint IS NULL OR apprehended_at_ms < $3)",
         )
         .bind(filter.site.as_deref())
         .bind(filter.status.map(ScreeningStatus::as_str))
+        .bind(filter.apprehended_before_ms()?)
         .fetch_one(&self.pool)
         .await
         .map_err(db)?;
@@ -192,12 +194,14 @@ impl ScreeningStore for PgStore {
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM screenings
              WHERE ($1::text IS NULL OR site = $1) AND ($2::text IS NULL OR status = $2)
+               AND ($3::bigint IS NULL OR apprehended_at_ms < $3)
              ORDER BY apprehended_at_ms DESC, screening_pk DESC
-             LIMIT $3 OFFSET $4"
+             LIMIT $4 OFFSET $5"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(filter.site.as_deref())
             .bind(filter.status.map(ScreeningStatus::as_str))
+            .bind(filter.apprehended_before_ms()?)
             .bind(i64::from(limit.min(MAX_PAGE)))
             .bind(i64::try_from(offset).unwrap_or(i64::MAX))
             .fetch_all(&self.pool)

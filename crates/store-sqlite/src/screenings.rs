@@ -170,10 +170,12 @@ impl ScreeningStore for SqliteStore {
     async fn count_screenings(&self, filter: &ScreeningFilter) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM screenings
-             WHERE (?1 IS NULL OR site = ?1) AND (?2 IS NULL OR status = ?2)",
+             WHERE (?1 IS NULL OR site = ?1) AND (?2 IS NULL OR status = ?2)
+               AND (?3 IS NULL OR apprehended_at_ms < ?3)",
         )
         .bind(filter.site.as_deref())
         .bind(filter.status.map(ScreeningStatus::as_str))
+        .bind(filter.apprehended_before_ms()?)
         .fetch_one(&self.pool)
         .await
         .map_err(db)?;
@@ -189,12 +191,14 @@ impl ScreeningStore for SqliteStore {
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM screenings
              WHERE (?1 IS NULL OR site = ?1) AND (?2 IS NULL OR status = ?2)
+               AND (?3 IS NULL OR apprehended_at_ms < ?3)
              ORDER BY apprehended_at_ms DESC, screening_pk DESC
-             LIMIT ?3 OFFSET ?4"
+             LIMIT ?4 OFFSET ?5"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(filter.site.as_deref())
             .bind(filter.status.map(ScreeningStatus::as_str))
+            .bind(filter.apprehended_before_ms()?)
             .bind(i64::from(limit.min(MAX_PAGE)))
             .bind(i64::try_from(offset).unwrap_or(i64::MAX))
             .fetch_all(&self.pool)

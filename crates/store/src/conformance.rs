@@ -1314,6 +1314,7 @@ pub async fn screenings<S: crate::ScreeningStore>(store: &S) {
     let tapachula = ScreeningFilter {
         site: Some("Tapachula".into()),
         status: None,
+        apprehended_before: None,
     };
     assert_eq!(store.count_screenings(&tapachula).await.unwrap(), 3);
     assert_eq!(
@@ -1323,6 +1324,7 @@ pub async fn screenings<S: crate::ScreeningStore>(store: &S) {
     let signed = ScreeningFilter {
         site: None,
         status: Some(ScreeningStatus::Signed),
+        apprehended_before: None,
     };
     assert_eq!(
         ids(store.list_screenings(&signed, 10, 0).await.unwrap()),
@@ -1331,8 +1333,30 @@ pub async fn screenings<S: crate::ScreeningStore>(store: &S) {
     let nogales_drafts = ScreeningFilter {
         site: Some("Nogales".into()),
         status: Some(ScreeningStatus::Draft),
+        apprehended_before: None,
     };
     assert_eq!(store.count_screenings(&nogales_drafts).await.unwrap(), 1);
+    // Drafts apprehended before an instant (strictly, by instant): the escalated ones.
+    let old_drafts = ScreeningFilter {
+        site: None,
+        status: Some(ScreeningStatus::Draft),
+        apprehended_before: Some("2026-11-23T10:15:00-06:00".into()),
+    };
+    assert_eq!(store.count_screenings(&old_drafts).await.unwrap(), 1);
+    assert_eq!(
+        ids(store.list_screenings(&old_drafts, 10, 0).await.unwrap()),
+        ["A-0003"]
+    );
+    let bad_bound = ScreeningFilter {
+        apprehended_before: Some("noon".into()),
+        ..ScreeningFilter::default()
+    };
+    for err in [
+        store.count_screenings(&bad_bound).await.unwrap_err(),
+        store.list_screenings(&bad_bound, 10, 0).await.unwrap_err(),
+    ] {
+        assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    }
     let listed = store.list_screenings(&signed, 1, 0).await.unwrap();
     assert_eq!(
         listed[0], read.summary,

@@ -195,6 +195,19 @@ pub struct ScreeningFilter {
     /// Only this site's (a field agent's list).
     pub site: Option<String>,
     pub status: Option<ScreeningStatus>,
+    /// Only those apprehended before this instant (RFC 3339). With `status: Draft` and the
+    /// instant 36 hours ago: the open screenings a supervisor must now act on.
+    pub apprehended_before: Option<String>,
+}
+
+impl ScreeningFilter {
+    /// The bound as Unix milliseconds (validated: bad text is [`StoreError::Invalid`]).
+    pub fn apprehended_before_ms(&self) -> Result<Option<i64>, StoreError> {
+        self.apprehended_before
+            .as_deref()
+            .map(unix_ms_from_rfc3339)
+            .transpose()
+    }
 }
 
 /// One screening's times: what the 48-hour compliance statistics count.
