@@ -152,11 +152,20 @@ pub fn run(args: VerifyArgs) -> Result<()> {
 
     // Saved before anything is printed: a run reported is a run stored.
     let saved = if args.save {
+        // The run records the table its LRs used: a frequency file's name, not the policy's
+        // built-in population that was not used.
+        let recorded = match &args.freqs {
+            Some(_) => crate::settings::Settings {
+                population: format!("{} (frequency file)", table.name),
+                ..settings.clone()
+            },
+            None => settings.clone(),
+        };
         let record = lazo_intake::run_record(lazo_intake::RunInput {
             id: lazo_store::RunId::random(),
             started_at,
             kind: lazo_store::RunKind::Intake,
-            settings: &settings,
+            settings: &recorded,
             seed: None,
             units: &units,
             reports: &reports,

@@ -605,4 +605,36 @@ fn verify_save_stores_the_intake_run_and_keeps_json_clean() {
             .all(|l| serde_json::from_str::<Value>(l).is_ok())
     );
     assert!(data.join("lazo.sqlite").exists());
+
+    // With a frequency file, the stored run names that file, not the policy's population.
+    let freqs =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/frequencies/nist1036_hispanic.csv");
+    let printed = lazo()
+        .args(["verify", "--save", "--profiles"])
+        .arg(dir.path().join("profiles.csv"))
+        .arg("--units")
+        .arg(dir.path().join("units.csv"))
+        .arg("--freqs")
+        .arg(&freqs)
+        .arg("--data-dir")
+        .arg(&data)
+        .assert()
+        .get_output()
+        .stdout
+        .clone();
+    let printed = String::from_utf8(printed).unwrap();
+    let id: lazo_store::RunId = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("Saved run "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let population = runtime.block_on(async {
+        use lazo_store::VerificationStore;
+        let store = lazo_store_sqlite::SqliteStore::open(&data).await.unwrap();
+        store.get_run(id).await.unwrap().unwrap().run.population
+    });
+    assert_eq!(population, "nist1036_hispanic (frequency file)");
 }
