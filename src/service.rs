@@ -66,6 +66,15 @@ pub struct ServeArgs {
     /// it the interviewer chooses the offset of the apprehension time every time
     #[arg(long, allow_hyphen_values = true)]
     pub utc_offset: Option<String>,
+    /// Failed sign-ins one client address (an IPv6 /64) may make in 10 minutes before it is
+    /// refused for the rest of them, whatever accounts it tries; 0: no limit
+    #[arg(long, default_value_t = 20)]
+    pub client_sign_in_limit: u32,
+    /// Behind a reverse proxy: the header it writes the client's address into (e.g.
+    /// `x-forwarded-for`; its last entry is used). Only set it when every request comes
+    /// through that proxy, or clients can claim any address
+    #[arg(long)]
+    pub client_addr_header: Option<String>,
 }
 
 /// `+HH:MM` or `-HH:MM` as minutes east of UTC.
@@ -289,6 +298,11 @@ async fn serve_with<S: Backend>(
         secure_cookies: !args.bind.ip().is_loopback(),
         totp_required,
         screening: Some(screening),
+        client_sign_in_failures: args.client_sign_in_limit,
+        client_addr_header: args
+            .client_addr_header
+            .as_ref()
+            .map(|h| h.trim().to_ascii_lowercase()),
         ..Config::default()
     };
     let mut state = AppState::new(store, key, Arc::new(SystemClock), config);

@@ -212,10 +212,12 @@ fn me_of(user: &User) -> Me<'_> {
 pub async fn sign_in<S: Backend>(
     State(state): State<AppState<S>>,
     Extension(request_id): Extension<RequestId>,
+    client: crate::throttle::ClientAddr,
     Json(body): Json<SignInBody>,
 ) -> Result<Response, ApiError> {
     let signed = auth::sign_in(
         &state,
+        client,
         &body.name,
         &body.password,
         body.code.as_deref(),

@@ -10,6 +10,7 @@ use lazo_store::{Role, RunFilter, SessionRecord};
 use sha2::{Digest as _, Sha256};
 
 use crate::error::{ApiError, RequestId};
+use crate::throttle::{ClientAddr, Verdict};
 use crate::{AppState, Backend, password};
 
 /// The session cookie (a random token; the database has only its SHA-256).
@@ -318,6 +319,7 @@ pub struct SignedIn {
 /// timing does not tell which names exist.
 pub async fn sign_in<S: Backend>(
     state: &AppState<S>,
+    client: ClientAddr,
     name: &str,
     password_given: &str,
     code: Option<&str>,
@@ -325,6 +327,31 @@ pub async fn sign_in<S: Backend>(
 ) -> Result<SignedIn, ApiError> {
     let now = state.clock.now_ms();
     let name: String = name.trim().chars().take(64).collect();
+    if let Verdict::Refused { until_ms, first } = state.throttle.check(client.0, now) {
+        // Audited once per window: a flood must not fill the log.
+        if first {
+            state
+                .audit(
+                    "anonymous",
+                    "sign_in_throttled",
+                    &client
+                        .0
+                        .map_or_else(|| "client".to_string(), |ip| format!("client:{ip}")),
+                    serde_json::json!({
+                        "request_id": request_id,
+                        "until": lazo_store::rfc3339_from_unix_ms(until_ms),
+                    }),
+                )
+                .await?;
+        }
+        let seconds = u64::try_from(until_ms - now).unwrap_or(0).div_ceil(1000);
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_sign_ins",
+            format!("too many failed sign-ins from this address; try again in {seconds} s"),
+        )
+        .with_retry_after(seconds));
+    }
     let account = state.store.account(&name).await?;
     let stored = account
         .as_ref()
@@ -351,6 +378,7 @@ pub async fn sign_in<S: Backend>(
     };
     let target = format!("account:{name}");
     if let Some(failure) = failure {
+        state.throttle.record_failure(client.0, now);
         let mut detail = serde_json::json!({
             "request_id": request_id,
             "reason": format!("{failure:?}"),

@@ -58,6 +58,7 @@ mod screening_api;
 mod screening_compliance;
 mod screening_pages;
 mod second_factor;
+pub mod throttle;
 
 use std::sync::Arc;
 
@@ -119,6 +120,13 @@ pub struct Config {
     /// The screening instrument, rights-sheet contacts and local offset (`None`: screening is
     /// unavailable, answered 503).
     pub screening: Option<ScreeningSettings>,
+    /// Failed sign-ins one client address may make per window before it is refused (429) for
+    /// the rest of the window; 0: no limit. Accounts lock on their own (`max_failures`).
+    pub client_sign_in_failures: u32,
+    pub client_window_ms: i64,
+    /// Behind a reverse proxy: the header it writes the client address into (its last entry
+    /// is used). `None`: the connection's peer address.
+    pub client_addr_header: Option<String>,
 }
 
 impl Default for Config {
@@ -132,6 +140,9 @@ impl Default for Config {
             totp_required: Vec::new(),
             // Lazo's instrument, which a test guarantees is valid.
             screening: ScreeningSettings::new(lazo_screening::DEFAULT_INSTRUMENT_TOML).ok(),
+            client_sign_in_failures: 20,
+            client_window_ms: 10 * 60 * 1000,
+            client_addr_header: None,
         }
     }
 }
@@ -151,6 +162,8 @@ pub struct AppState<S> {
     /// Intake: the analysis settings and the children of every stored run (repeat-child
     /// alerts across runs).
     pub intake: IntakeService,
+    /// Failed sign-ins per client address.
+    pub throttle: Arc<throttle::SignInThrottle>,
 }
 
 impl<S: Backend> AppState<S> {
@@ -158,10 +171,15 @@ impl<S: Backend> AppState<S> {
         let dummy_hash = password::hash(&password::random_password(), config.password)
             .unwrap_or_default()
             .into();
+        let throttle = Arc::new(throttle::SignInThrottle::new(
+            config.client_sign_in_failures,
+            config.client_window_ms,
+        ));
         AppState {
             store,
             key,
             clock,
+            throttle,
             config: Arc::new(config),
             dummy_hash,
             instruments: Arc::default(),
@@ -255,5 +273,10 @@ pub async fn serve<S: Backend>(
             }
         }
     });
-    axum::serve(listener, router(state)).await
+    // The peer address reaches handlers (per-client sign-in limits).
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
 }

@@ -83,6 +83,7 @@ pub struct SignInForm {
 pub async fn sign_in<S: Backend>(
     State(state): State<AppState<S>>,
     Extension(request_id): Extension<RequestId>,
+    client: crate::throttle::ClientAddr,
     uri: Uri,
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
@@ -93,7 +94,16 @@ pub async fn sign_in<S: Backend>(
     }
     let lang = lang(&uri, &headers);
     let code = Some(form.code.as_str()).filter(|c| !c.trim().is_empty());
-    match auth::sign_in(&state, &form.name, &form.password, code, &request_id.0).await {
+    match auth::sign_in(
+        &state,
+        client,
+        &form.name,
+        &form.password,
+        code,
+        &request_id.0,
+    )
+    .await
+    {
         Ok(signed) => {
             let secure = state.config.secure_cookies;
             let to = if signed.user.must_change_password {

@@ -2594,6 +2594,55 @@ async fn screening_compliance_by_site_and_week<S: Backend>(app: App<S>) {
     app.verify_chain().await.unwrap();
 }
 
+/// A client address gets 20 failed sign-ins per 10 minutes, over any accounts; then even a
+/// right password is refused (429, Retry-After) before it is checked, other addresses are not
+/// affected, and the refusal is audited once per window.
+async fn sign_ins_are_limited_per_client<S: Backend>(app: App<S>) {
+    let from =
+        |ip: [u8; 4], name: &str, password: &str| {
+            let body = serde_json::json!({"name": name, "password": password}).to_string();
+            let mut request = Request::builder()
+                .method(Method::POST)
+                .uri("/api/session")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .unwrap();
+            request.extensions_mut().insert(axum::extract::ConnectInfo(
+                std::net::SocketAddr::from((ip, 40_000)),
+            ));
+            let router = app.router.clone();
+            async move { router.oneshot(request).await.unwrap() }
+        };
+    let attacker = [198, 51, 100, 7];
+    let analyst = Role::LabAnalyst.as_str();
+    let right = password_of(Role::LabAnalyst);
+    for n in 0..20 {
+        let reply = from(attacker, &format!("guess-{n}"), "password123").await;
+        assert_eq!(reply.status(), StatusCode::UNAUTHORIZED, "attempt {n}");
+    }
+    let before = app.audit_len().await;
+    for _ in 0..3 {
+        let refused = from(attacker, analyst, &right).await;
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(refused.headers()[header::RETRY_AFTER], "600");
+    }
+    assert_eq!(
+        app.audited_since(before).await,
+        [(
+            "sign_in_throttled".to_string(),
+            "client:198.51.100.7".to_string()
+        )]
+    );
+    // Another address signs in; the account was never locked.
+    let other = from([203, 0, 113, 9], analyst, &right).await;
+    assert_eq!(other.status(), StatusCode::OK);
+    // The window ends.
+    app.clock.advance_ms(10 * 60 * 1000);
+    let again = from(attacker, analyst, &right).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    app.verify_chain().await.unwrap();
+}
+
 macro_rules! on_both {
     ($($name:ident),+) => {
         mod sqlite {
@@ -2625,7 +2674,8 @@ on_both!(
     screening_reads_are_audited,
     screening_forms_need_csrf,
     screening_instrument_edited_without_new_version,
-    screening_compliance_by_site_and_week
+    screening_compliance_by_site_and_week,
+    sign_ins_are_limited_per_client
 );
 
 // ---- the audit chain catches an edited row ----
