@@ -219,12 +219,44 @@ pub fn compliance(
     Ok(rows
         .into_values()
         .map(|mut row| {
-            let decided = row.completed_in_time + row.completed_late + row.open_overdue;
             row.share_in_time =
-                (decided > 0).then(|| row.completed_in_time as f64 / decided as f64);
+                share_in_time(row.completed_in_time, row.completed_late, row.open_overdue);
             row
         })
         .collect())
+}
+
+/// Completed in time over everything decided (completed, or open past the deadline); `None`
+/// when nothing is decided yet.
+fn share_in_time(in_time: usize, late: usize, open_overdue: usize) -> Option<f64> {
+    let decided = in_time + late + open_overdue;
+    (decided > 0).then(|| in_time as f64 / decided as f64)
+}
+
+/// The sums of several [`ComplianceRow`]s (sites, weeks), with their share computed the same way.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ComplianceTotals {
+    pub screenings: usize,
+    pub completed_in_time: usize,
+    pub completed_late: usize,
+    pub open_overdue: usize,
+    pub open_in_time: usize,
+    pub share_in_time: Option<f64>,
+}
+
+impl ComplianceTotals {
+    pub fn of(rows: &[ComplianceRow]) -> ComplianceTotals {
+        let mut t = ComplianceTotals::default();
+        for r in rows {
+            t.screenings += r.screenings;
+            t.completed_in_time += r.completed_in_time;
+            t.completed_late += r.completed_late;
+            t.open_overdue += r.open_overdue;
+            t.open_in_time += r.open_in_time;
+        }
+        t.share_in_time = share_in_time(t.completed_in_time, t.completed_late, t.open_overdue);
+        t
+    }
 }
 
 pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
@@ -314,5 +346,25 @@ mod tests {
         assert!(clock.completed_in_time(start + at(47, 59)));
         assert!(!clock.completed_in_time(start + at(48, 0)));
         assert!(!clock.completed_in_time(start - Duration::SECOND));
+    }
+
+    #[test]
+    fn totals_share_leaves_open_in_time_out() {
+        let row = |in_time, late, overdue, open| ComplianceRow {
+            site: "A".into(),
+            iso_year: 2026,
+            iso_week: 48,
+            screenings: in_time + late + overdue + open,
+            completed_in_time: in_time,
+            completed_late: late,
+            open_overdue: overdue,
+            open_in_time: open,
+            share_in_time: None,
+        };
+        let t = ComplianceTotals::of(&[row(3, 1, 0, 5), row(0, 0, 1, 2)]);
+        assert_eq!((t.screenings, t.open_in_time, t.open_overdue), (12, 7, 1));
+        assert_eq!(t.share_in_time, Some(0.6));
+        assert_eq!(ComplianceTotals::of(&[row(0, 0, 0, 2)]).share_in_time, None);
+        assert_eq!(ComplianceTotals::of(&[]), ComplianceTotals::default());
     }
 }

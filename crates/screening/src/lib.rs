@@ -39,8 +39,8 @@ pub use capacity::{
     full_years,
 };
 pub use clock::{
-    Clock, ClockStatus, ComplianceError, ComplianceRow, ESCALATION_AFTER, FixedClock, ManualClock,
-    SCREENING_DEADLINE, ScreeningClock, ScreeningTiming, compliance,
+    Clock, ClockStatus, ComplianceError, ComplianceRow, ComplianceTotals, ESCALATION_AFTER,
+    FixedClock, ManualClock, SCREENING_DEADLINE, ScreeningClock, ScreeningTiming, compliance,
 };
 pub use decision::{
     Action, CriterionFinding, Decision, Evidence, EvidenceRole, Finding, Outcome, decide, evaluate,

@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{Html, IntoResponse, Response};
-use lazo_screening::{ComplianceRow, ScreeningTiming, compliance};
+use lazo_screening::{ComplianceRow, ComplianceTotals, ScreeningTiming, compliance};
 use lazo_store::Role;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
@@ -33,33 +33,6 @@ pub struct ComplianceQuery {
     weeks: Option<u32>,
 }
 
-/// Totals over every row shown, computed like a row's.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Totals {
-    pub screenings: usize,
-    pub completed_in_time: usize,
-    pub completed_late: usize,
-    pub open_overdue: usize,
-    pub open_in_time: usize,
-    pub share_in_time: Option<f64>,
-}
-
-impl Totals {
-    fn of(rows: &[ComplianceRow]) -> Totals {
-        let mut t = Totals::default();
-        for r in rows {
-            t.screenings += r.screenings;
-            t.completed_in_time += r.completed_in_time;
-            t.completed_late += r.completed_late;
-            t.open_overdue += r.open_overdue;
-            t.open_in_time += r.open_in_time;
-        }
-        let decided = t.completed_in_time + t.completed_late + t.open_overdue;
-        t.share_in_time = (decided > 0).then(|| t.completed_in_time as f64 / decided as f64);
-        t
-    }
-}
-
 /// What the page and the API show.
 #[derive(Debug, Serialize)]
 pub struct ComplianceReport {
@@ -72,7 +45,7 @@ pub struct ComplianceReport {
     pub generated_at: OffsetDateTime,
     /// By site, then week; weeks without screenings have no row.
     pub rows: Vec<ComplianceRow>,
-    pub totals: Totals,
+    pub totals: ComplianceTotals,
 }
 
 fn week_label(year: i32, week: u8) -> String {
@@ -158,7 +131,7 @@ pub(crate) async fn report<S: Backend>(
         site,
         week_labels: week_list.iter().map(|&(y, w)| week_label(y, w)).collect(),
         generated_at: now,
-        totals: Totals::of(&rows),
+        totals: ComplianceTotals::of(&rows),
         rows,
     })
 }
@@ -327,22 +300,7 @@ mod tests {
     }
 
     #[test]
-    fn totals_share_leaves_open_in_time_out() {
-        let row = |in_time, late, overdue, open| ComplianceRow {
-            site: "A".into(),
-            iso_year: 2026,
-            iso_week: 48,
-            screenings: in_time + late + overdue + open,
-            completed_in_time: in_time,
-            completed_late: late,
-            open_overdue: overdue,
-            open_in_time: open,
-            share_in_time: None,
-        };
-        let t = Totals::of(&[row(3, 1, 0, 5), row(0, 0, 0, 2)]);
-        assert_eq!((t.screenings, t.open_in_time), (11, 7));
-        assert_eq!(t.share_in_time, Some(0.75));
-        assert_eq!(Totals::of(&[row(0, 0, 0, 2)]).share_in_time, None);
+    fn percent_rounds_and_marks_no_share() {
         assert_eq!(percent(Some(0.755)), "76 %");
         assert_eq!(percent(None), "—");
     }
