@@ -43,7 +43,9 @@ struct App<S> {
 struct Reply {
     status: StatusCode,
     headers: HeaderMap,
+    /// The body as text (lossily: a PDF is not UTF-8); `bytes` as sent.
     body: String,
+    bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -121,7 +123,8 @@ impl<S: Backend> App<S> {
         Reply {
             status,
             headers,
-            body: String::from_utf8(bytes.to_vec()).unwrap(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -747,6 +750,71 @@ async fn reads_are_audited_and_shown<S: Backend>(app: App<S>) {
     let records = log.json()["records"].as_array().unwrap().len();
     assert!(records >= 5);
     assert_eq!(app.actions().await.last().unwrap(), "read_audit");
+    app.verify_chain().await.unwrap();
+}
+
+/// The unit's verification report: a PDF for analysts and supervisors, audited, with its file
+/// name; refused to the other roles; linked from the unit page.
+async fn unit_report_pdf<S: Backend>(app: App<S>) {
+    let run_id = RunId::from_u128(RUN).to_string();
+    let path = format!("/runs/{run_id}/units/U0001/report.pdf");
+    for role in [Role::LabAnalyst, Role::Supervisor] {
+        let (cookie, _) = app.session(role).await;
+        let before = app.actions().await.len();
+        let reply = app.get(&format!("{path}?lang=es"), Some(&cookie)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{role}: {}", reply.body);
+        assert!(reply.bytes.starts_with(b"%PDF-"), "{role}");
+        assert_eq!(reply.headers[header::CONTENT_TYPE], "application/pdf");
+        let disposition = reply.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+        assert_eq!(
+            disposition,
+            format!("attachment; filename=\"lazo-report-{run_id}-U0001.pdf\"")
+        );
+        assert_eq!(reply.headers[header::CACHE_CONTROL], "no-store");
+        let records = app.state.store.audit_records(0, 10_000).await.unwrap();
+        let new: Vec<_> = records[before..]
+            .iter()
+            .map(|r| {
+                (
+                    r.event.action.as_str(),
+                    r.event.target.as_str(),
+                    r.event.actor.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            new,
+            [(
+                "report_exported",
+                format!("unit:{run_id}/U0001").as_str(),
+                role.as_str()
+            )]
+        );
+    }
+    for role in [Role::FieldAgent, Role::Auditor, Role::Admin] {
+        let (cookie, _) = app.session(role).await;
+        let reply = app.get(&path, Some(&cookie)).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{role}");
+        assert!(!reply.bytes.starts_with(b"%PDF-"));
+    }
+    let (cookie, _) = app.session(Role::LabAnalyst).await;
+    let missing = app
+        .get(
+            &format!("/runs/{run_id}/units/NOPE/report.pdf"),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let page = app
+        .get(&format!("/runs/{run_id}/units/U0001"), Some(&cookie))
+        .await;
+    assert!(
+        page.body.contains(&format!(
+            r#"href="/runs/{run_id}/units/U0001/report.pdf?lang=en""#
+        )),
+        "{}",
+        page.body
+    );
     app.verify_chain().await.unwrap();
 }
 
@@ -2380,6 +2448,7 @@ on_both!(
     csrf_is_required,
     route_role_table,
     reads_are_audited_and_shown,
+    unit_report_pdf,
     supervisor_confirms_and_overrides,
     review_needs_a_supervisor_and_csrf,
     alerts_link_to_the_earlier_units,
