@@ -2246,6 +2246,82 @@ async fn screening_reads_are_audited<S: Backend>(app: App<S>) {
     app.verify_chain().await.unwrap();
 }
 
+/// The record as PDF: the HTML record's access and audited read (view `record_pdf`), 409 for a
+/// draft, linked from the record page.
+async fn screening_record_pdf<S: Backend>(app: App<S>) {
+    let id = ScreeningId::from_u128(SCREENING);
+    let target = format!("screening:{id}");
+    let path = format!("/screenings/{id}/record.pdf");
+    let (agent, _) = app.session(Role::FieldAgent).await;
+    let (supervisor, _) = app.session(Role::Supervisor).await;
+    for cookie in [&agent, &supervisor] {
+        let before = app.audit_len().await;
+        let reply = app.get(&path, Some(cookie)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        assert!(reply.bytes.starts_with(b"%PDF-"));
+        assert_eq!(reply.headers[header::CONTENT_TYPE], "application/pdf");
+        assert_eq!(
+            reply.headers[header::CONTENT_DISPOSITION],
+            format!("attachment; filename=\"lazo-screening-FIXTURE-1-{id}.pdf\"").as_str()
+        );
+        assert_eq!(
+            app.audited_since(before).await,
+            [("read_screening".to_string(), target.clone())]
+        );
+        let last = app.state.store.audit_records(0, 100_000).await.unwrap();
+        assert!(
+            last.last()
+                .unwrap()
+                .event
+                .detail
+                .contains("\"view\":\"record_pdf\"")
+        );
+    }
+    // Another site's field agent is told it does not exist, as for the HTML record.
+    let (elsewhere, _) = app
+        .session_as("agent-elsewhere", Role::FieldAgent, Some("Ciudad Juárez"))
+        .await;
+    for p in [path.clone(), format!("/screenings/{id}/record")] {
+        let reply = app.get(&p, Some(&elsewhere)).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{p}");
+        assert!(!reply.bytes.starts_with(b"%PDF-"));
+    }
+    for role in [Role::LabAnalyst, Role::Auditor, Role::Admin] {
+        let (cookie, _) = app.session(role).await;
+        assert_eq!(
+            app.get(&path, Some(&cookie)).await.status,
+            StatusCode::FORBIDDEN,
+            "{role}"
+        );
+    }
+    let page = app
+        .get(&format!("/screenings/{id}/record"), Some(&supervisor))
+        .await;
+    assert!(
+        page.body
+            .contains(&format!(r#"href="/screenings/{id}/record.pdf""#))
+    );
+    // A draft has no record yet.
+    let started = app
+        .post_json(
+            "/api/screenings",
+            &agent,
+            serde_json::json!({"child_ref": "C-9", "language": "es",
+                "apprehended_at": "2026-11-18T01:00:00-06:00"}),
+        )
+        .await;
+    let draft = started.json()["screening"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reply = app
+        .get(&format!("/screenings/{draft}/record.pdf"), Some(&agent))
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert!(!reply.bytes.starts_with(b"%PDF-"));
+    app.verify_chain().await.unwrap();
+}
+
 /// Screening forms need the session's CSRF token; without it nothing changes.
 async fn screening_forms_need_csrf<S: Backend>(app: App<S>) {
     let (agent, csrf) = app.session(Role::FieldAgent).await;
@@ -2456,6 +2532,7 @@ on_both!(
     screening_in_spanish_signed_by_a_supervisor,
     screening_api_clock_and_access,
     screening_reads_are_audited,
+    screening_record_pdf,
     screening_forms_need_csrf,
     screening_instrument_edited_without_new_version
 );
