@@ -72,6 +72,8 @@ enum Command {
     Audit(service::AuditCommand),
     /// A consistent copy of the SQLite store, taken while the service runs
     Backup(service::BackupArgs),
+    /// One family unit's verification report as PDF (English or Spanish), from the store
+    Report(service::ReportArgs),
 }
 
 /// Appends a line to a command's output buffer (writing to a `String` cannot fail).
@@ -144,6 +146,7 @@ fn main() -> ExitCode {
         Command::Migrate(args) => service::migrate(args),
         Command::Audit(command) => service::audit_command(command),
         Command::Backup(args) => service::backup(args),
+        Command::Report(args) => service::report(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

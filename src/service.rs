@@ -9,7 +9,9 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use lazo_server::{AppState, Backend, Config, SystemClock, keyfile, password};
 use lazo_store::lazo_audit::AuditKey;
-use lazo_store::{AccountStore, AuditStore, NewAccount, Role, VerificationStore};
+use lazo_store::{
+    AccountStore, AuditStore, NewAccount, ReviewStore, Role, RunId, VerificationStore,
+};
 
 use crate::{emit, outln};
 
@@ -578,6 +580,100 @@ pub fn backup(args: BackupArgs) -> Result<()> {
          ({}) is not in it: keep its copy apart, and put it back (or pass --audit-key) to restore.\n",
         args.out.display(),
         key_path.display()
+    ))
+}
+
+/// `lazo report`: one unit's verification report as PDF.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// The run id (as listed by the service)
+    #[arg(long)]
+    pub run: String,
+    /// The family unit's id within the run
+    #[arg(long)]
+    pub unit: String,
+    /// Language of the report's wording: en or es
+    #[arg(long, default_value = "en")]
+    pub lang: String,
+    /// Where to write the PDF (created 0600: it names children)
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Reads one unit as stored, audits the export (`report_exported`) and makes its PDF.
+async fn report_with<S: VerificationStore + ReviewStore + AuditStore>(
+    store: &S,
+    key: &AuditKey,
+    args: &ReportArgs,
+    lang: lazo_report::Language,
+) -> Result<Vec<u8>> {
+    let id: RunId = args
+        .run
+        .parse()
+        .with_context(|| format!("--run {:?} is not a run id", args.run))?;
+    let detail = store
+        .get_run(id)
+        .await?
+        .with_context(|| format!("no run {id}"))?;
+    let unit = store
+        .run_units(id, None)
+        .await?
+        .into_iter()
+        .find(|u| u.unit_id == args.unit)
+        .with_context(|| format!("run {id} has no unit {:?}", args.unit))?;
+    let report_json = store
+        .unit_report(id, &args.unit)
+        .await?
+        .with_context(|| format!("run {id} has no report for unit {:?}", args.unit))?;
+    let custody = store.run_custody(id).await?;
+    let reviews = store.unit_reviews(id, &args.unit).await?;
+    audit(
+        store,
+        key,
+        "report_exported",
+        &format!("unit:{id}/{}", args.unit),
+        serde_json::json!({"lang": lang.code(), "out": args.out.display().to_string()}),
+    )
+    .await?;
+    let input = lazo_report::VerificationReportInput::from_stored(
+        &detail,
+        &unit,
+        &report_json,
+        &custody,
+        &reviews,
+        &lazo_store::rfc3339_from_unix_ms(now_ms()),
+        Some(&cli_actor()),
+    )?;
+    Ok(lazo_report::verification_pdf(&input, lang)?)
+}
+
+pub fn report(args: ReportArgs) -> Result<()> {
+    let lang = lazo_report::Language::parse(&args.lang)
+        .with_context(|| format!("--lang {:?}: expected en or es", args.lang))?;
+    let (key, _) = keyfile::load_or_create(&args.storage.key_path())
+        .with_context(|| format!("audit key {}", args.storage.key_path().display()))?;
+    let pdf = runtime()?.block_on(async {
+        with_store!(&args.storage, |store| report_with(
+            &store, &key, &args, lang
+        )
+        .await)
+    })?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&args.out)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    std::io::Write::write_all(&mut file, &pdf)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    emit(&format!(
+        "Report of unit {} written to {} ({} bytes).\n",
+        args.unit,
+        args.out.display(),
+        pdf.len()
     ))
 }
 

@@ -311,6 +311,35 @@ impl Browser {
         )
     }
 
+    /// The bytes of a fetch of `path` from within the page (same origin, same cookies), with
+    /// the status and content type: for downloads the text fetch would mangle.
+    async fn fetch_bytes(&self, path: &str) -> (u16, String, Vec<u8>) {
+        let script = "const done = arguments[arguments.length - 1];
+            fetch(arguments[0], {credentials: 'same-origin'})
+              .then(async r => done([r.status, r.headers.get('content-type') || '',
+                  Array.from(new Uint8Array(await r.arrayBuffer()))]))
+              .catch(e => done([0, String(e), []]));";
+        let value = self
+            .client
+            .execute_async(script, vec![serde_json::json!(path)])
+            .await
+            .unwrap();
+        let bytes = value[2]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|b| b.as_u64())
+                    .map(|b| b as u8)
+                    .collect()
+            })
+            .unwrap_or_default();
+        (
+            value[0].as_u64().unwrap_or(0) as u16,
+            value[1].as_str().unwrap_or("").to_string(),
+            bytes,
+        )
+    }
+
     async fn close(self) {
         self.client.close().await.unwrap();
     }
@@ -947,6 +976,66 @@ async fn interviewer_completes_a_spanish_screening_and_the_supervisor_signs_it()
         "{record}"
     );
     assert!(record.contains("Supervisor's signature"), "{record}");
+    // The signed record as PDF, from the link on the record page, in the same session.
+    let mut findings = Vec::new();
+    for h in browser
+        .client
+        .find_all(Locator::Css("article.record h3"))
+        .await
+        .unwrap()
+    {
+        findings.push(h.text().await.unwrap());
+    }
+    let href = browser
+        .client
+        .find(Locator::Css("a.record-pdf"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(href, format!("/screenings/{id}/record.pdf"));
+    let (status, content_type, pdf) = browser.fetch_bytes(&href).await;
+    assert_eq!(status, 200);
+    assert_eq!(content_type, "application/pdf");
+    assert!(pdf.starts_with(b"%PDF-"));
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let squash = |t: &str| t.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let text = squash(&doc.extract_text(&pages).unwrap());
+    // Each of the four findings as the record page shows it is in the PDF.
+    let criteria = [
+        "Víctima de trata / Trafficking victim:",
+        "En riesgo de trata si regresa / At risk of trafficking if returned:",
+        "Miedo a regresar / Fear of return:",
+        "Puede decidir de forma independiente / Can decide independently:",
+    ];
+    for c in criteria {
+        let finding = findings
+            .iter()
+            .find(|f| f.starts_with(c))
+            .unwrap_or_else(|| panic!("{c} among {findings:?}"));
+        assert!(
+            text.contains(&squash(finding)),
+            "{finding} in the PDF: {text}"
+        );
+    }
+    for expected in [
+        "Miedo a regresar / Fear of return: Sí / Yes",
+        "Remitir a una entrevista de protección (miedo creíble) / Refer for a protection (credible-fear) interview",
+        "Los de la mara dijeron que me iban a matar.",
+        "A-2026-0099",
+        "Firma del supervisor / Supervisor's signature",
+        "sofia",
+        "Read with the interviewer; protection interview booked.",
+    ] {
+        assert!(
+            text.contains(&squash(expected)),
+            "{expected} in the PDF: {text}"
+        );
+    }
+    assert!(!text.contains("BORRADOR"), "signed: not a draft");
     let (status, json) = browser.fetch(&format!("/api/screenings/{id}")).await;
     assert_eq!(status, 200, "{json}");
     assert!(json.contains(r#""status":"signed""#), "{json}");

@@ -424,6 +424,90 @@ fn demo_saves_a_run_in_the_data_directory() {
     assert!(String::from_utf8_lossy(&built).starts_with(&format!("{samples} profiles indexed")));
 }
 
+/// The PDF's text with whitespace removed (how Typst spaces words is not what is tested).
+fn pdf_text(pdf: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(pdf).unwrap();
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    doc.extract_text(&pages)
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+#[test]
+fn report_writes_a_unit_pdf_from_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lazo()
+        .args([
+            "demo",
+            "--units",
+            "4",
+            "--not-family",
+            "1",
+            "--seed",
+            "5",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    let run = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Saved run "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the saved run's id")
+        .to_string();
+    let pdf_path = dir.path().join("U0002.pdf");
+    lazo()
+        .args(["report", "--data-dir"])
+        .arg(dir.path())
+        .args(["--run", &run, "--unit", "U0002", "--lang", "es", "--out"])
+        .arg(&pdf_path)
+        .assert()
+        .success();
+    let pdf = std::fs::read(&pdf_path).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = pdf_text(&pdf);
+    for wanted in [
+        "Informedeverificacióndeparentesco",
+        "U0002",
+        &run,
+        "BORRADOR",
+        "Veredicto",
+    ] {
+        assert!(text.contains(wanted), "{wanted} not in {text}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&pdf_path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The export is in the audit chain.
+    lazo()
+        .args(["audit", "verify", "--data-dir"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let missing = lazo()
+        .args(["report", "--data-dir"])
+        .arg(dir.path())
+        .args(["--run", &run, "--unit", "NOPE", "--out"])
+        .arg(dir.path().join("x.pdf"))
+        .assert()
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8_lossy(&missing).contains("has no unit"));
+    assert!(!dir.path().join("x.pdf").exists());
+}
+
 #[test]
 fn index_search_screen_and_expunge() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,7 @@
 //! Likelihood ratios for two people (and an undisputed mother): the `lazo lr` computation.
 
 use lazo_genetics::{FrequencyTable, Genotype, Locus, Profile};
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::pedigree::{LocusModel, Pedigree, locus_likelihood, pair_pedigree};
 use crate::{KinshipError, MutationModel, Relationship, pairwise};
@@ -37,19 +37,31 @@ impl<'a> Model<'a> {
 }
 
 /// The LR at one locus.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LocusLr {
     pub locus: Locus,
+    #[serde(deserialize_with = "f64_or_nan")]
     pub lr: f64,
     /// The genotypes are incompatible with the claimed relationship unless a mutation occurred.
     pub inconsistent: bool,
 }
 
 /// Why a locus typed in one person did not count.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExcludedLocus {
     pub locus: Locus,
     pub reason: String,
+}
+
+/// Reads a number that JSON may hold as `null` (serde_json writes infinities and NaN so) as NaN,
+/// so a stored report with an overflowed LR still reads back.
+pub(crate) fn f64_or_nan<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
+/// NaN: the value of a number a stored report does not hold.
+pub(crate) fn nan() -> f64 {
+    f64::NAN
 }
 
 /// Per-locus and combined likelihood ratios.

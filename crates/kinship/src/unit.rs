@@ -78,9 +78,10 @@ impl Stand {
 }
 
 /// The claim against one alternative relationship: LR = P(data | claim) / P(data | alternative).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Alternative {
     pub relation: String,
+    #[serde(deserialize_with = "crate::pair::f64_or_nan")]
     pub lr: f64,
     pub log10_lr: Option<f64>,
 }
@@ -97,25 +98,33 @@ impl Alternative {
 }
 
 /// One adult–child claim.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClaimReport {
     pub parent: String,
     pub role: Role,
     pub child: String,
+    /// The product of the per-locus LRs; past f64's range JSON holds `null` (read back as NaN)
+    /// and `log10_lr` the value.
+    #[serde(deserialize_with = "crate::pair::f64_or_nan")]
     pub lr: f64,
     pub log10_lr: Option<f64>,
     pub loci_used: u32,
+    #[serde(default)]
     pub inconsistent_loci: Vec<Locus>,
+    #[serde(default = "crate::pair::nan")]
     pub posterior: f64,
     /// Duo LR of parent–child against second-degree relative and against full sibling.
+    #[serde(default)]
     pub alternatives: Vec<Alternative>,
+    #[serde(default)]
     pub loci: Vec<LocusLr>,
+    #[serde(default)]
     pub excluded_loci: Vec<ExcludedLocus>,
     pub status: ClaimStatus,
 }
 
 /// What a claim's own (duo) evidence says, before the joint analysis.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimStatus {
     /// Duo LR ≥ the claim floor: the pair's own evidence favours parenthood.
@@ -127,7 +136,7 @@ pub enum ClaimStatus {
 }
 
 /// The joint analysis for one adult over the whole unit.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JointReport {
     pub adult: String,
     pub role: Role,
@@ -156,16 +165,20 @@ impl Verdict {
     }
 }
 
-/// Everything said about a unit.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Everything said about a unit. Deserialisable so stored reports can be printed again; lists
+/// and the posterior missing from an older stored report read as empty and NaN.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UnitReport {
     pub unit_id: String,
     pub verdict: Verdict,
     pub claims: Vec<ClaimReport>,
+    #[serde(default)]
     pub joint: Vec<JointReport>,
     /// Why the verdict is what it is, one sentence each.
+    #[serde(default)]
     pub reasons: Vec<String>,
     /// For an inconclusive unit: the further tests that would settle it.
+    #[serde(default)]
     pub recommendations: Vec<String>,
 }
 

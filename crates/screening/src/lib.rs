@@ -46,7 +46,10 @@ pub use decision::{
     Action, CriterionFinding, Decision, Evidence, EvidenceRole, Finding, Outcome, decide, evaluate,
 };
 pub use instrument::{Criterion, Instrument, InstrumentError, Question, QuestionKind};
-pub use record::{Interview, Screening, render_record};
+pub use record::{
+    AnswerView, DriverView, FindingView, Interview, QuestionView, RecordLabels, RecordView,
+    Screening, SectionView, record_view, render_record,
+};
 pub use report::{InstrumentSummary, ValidationReport, validate_report};
 pub use rights::{RightsError, render_rights_sheet, rights_sheet_template};
 

@@ -5,7 +5,8 @@
 //! questions they were actually asked are on file, English so that every reviewer can read it.
 //! It names the instrument and version, the times and whether the 48-hour deadline was met, the
 //! outcome and its actions, each finding with the answers that drove it, and every question with
-//! its answer. The PDF is made from it by the service.
+//! its answer. The content is [`RecordView`]; the Markdown here and the PDF (`lazo-report`) are
+//! both drawn from it.
 
 use std::fmt::Write as _;
 
@@ -150,12 +151,103 @@ impl Screening {
     }
 }
 
-/// The record of a screening as Markdown, in the interview language with English alongside. The
-/// instrument must be the one the screening was made with (same id and version).
-pub fn render_record(
+/// A completed screening's record as structured content: every line the record prints, each
+/// already in the interview language with English alongside (or English alone when the
+/// interview was in English). The Markdown record ([`render_record`]) and the PDF are both
+/// drawn from it, so the two cannot say different things.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordView {
+    /// The interview language.
+    pub language: String,
+    /// Whether labels carry English after the interview language.
+    pub bilingual: bool,
+    pub title: String,
+    pub instrument_title: String,
+    /// Instrument, site, language, times and whether the deadline was met.
+    pub header: Vec<(String, String)>,
+    pub outcome_heading: String,
+    /// The outcome in one line.
+    pub outcome: String,
+    /// What follows from it (and, last, the findings still open).
+    pub actions: Vec<String>,
+    pub findings_heading: String,
+    /// The four criteria, in the decision's order (capacity last).
+    pub findings: Vec<FindingView>,
+    pub answers_heading: String,
+    pub sections: Vec<SectionView>,
+    /// Labels the renderers need between the lines above.
+    pub labels: RecordLabels,
+}
+
+/// Fixed words a renderer puts around the view's content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordLabels {
+    /// "Rules"
+    pub rules: String,
+    /// "Answers behind this finding"
+    pub drivers: String,
+    /// "Answer"
+    pub answer: String,
+    /// "Question"
+    pub question: String,
+}
+
+/// One criterion's finding and the answers that drove it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FindingView {
+    pub criterion: Criterion,
+    /// The criterion's name.
+    pub name: String,
+    /// The finding (Yes, No, Needs follow-up; for capacity Able/Unable with why).
+    pub value: String,
+    /// For capacity: the ages stated, from the date of birth, and relied on.
+    pub detail: Option<String>,
+    /// Ids of the decision rules that fired.
+    pub rules: Vec<String>,
+    pub drivers: Vec<DriverView>,
+}
+
+/// An answer behind a finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DriverView {
+    pub question: String,
+    pub answer: String,
+    /// Why it is listed when it did not settle the finding (unsure; required, not answered).
+    pub note: Option<String>,
+}
+
+/// One section of the instrument with its questions and answers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SectionView {
+    pub title: String,
+    pub questions: Vec<QuestionView>,
+}
+
+/// A question as asked and its answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct QuestionView {
+    pub id: String,
+    /// In the interview language.
+    pub text: String,
+    /// In English, when the interview was in another language.
+    pub english: Option<String>,
+    pub answer: AnswerView,
+}
+
+/// An answer: one line, or the child's own words (free text, kept line by line).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum AnswerView {
+    Inline(String),
+    Text(String),
+}
+
+/// The record of a screening as structured content. The instrument must be the one the
+/// screening was made with (same id and version).
+pub fn record_view(
     instrument: &Instrument,
     screening: &Screening,
-) -> Result<String, ScreeningError> {
+) -> Result<RecordView, ScreeningError> {
     if instrument.id() != screening.instrument_id
         || instrument.version() != screening.instrument_version
     {
@@ -171,12 +263,104 @@ pub fn render_record(
         instrument,
         lang: &screening.language,
     };
-    let mut out = String::new();
-    r.header(&mut out, screening);
-    r.outcome(&mut out, &screening.decision.outcome);
-    r.findings(&mut out, &screening.decision, &screening.answers);
-    r.answers(&mut out, &screening.answers);
-    Ok(out)
+    let title = instrument.title();
+    let d = &screening.decision;
+    let mut findings: Vec<FindingView> =
+        [&d.trafficking_victim, &d.trafficking_risk, &d.credible_fear]
+            .into_iter()
+            .map(|f| r.criterion(f))
+            .collect();
+    findings.push(r.capacity(&d.capacity));
+    Ok(RecordView {
+        language: screening.language.clone(),
+        bilingual: r.bilingual(),
+        title: r.label(Label::RecordTitle),
+        instrument_title: r.pair(title.get(r.lang), title.get(RECORD_LANGUAGE)),
+        header: r.header(screening),
+        outcome_heading: r.label(Label::Outcome),
+        outcome: r.outcome(&d.outcome),
+        actions: r.actions(&d.outcome),
+        findings_heading: r.label(Label::Findings),
+        findings,
+        answers_heading: r.label(Label::Answers),
+        sections: r.sections(&screening.answers),
+        labels: RecordLabels {
+            rules: r.label(Label::Rules),
+            drivers: r.label(Label::Drivers),
+            answer: r.label(Label::Answer),
+            question: r.label(Label::Question),
+        },
+    })
+}
+
+/// The record of a screening as Markdown, in the interview language with English alongside. The
+/// instrument must be the one the screening was made with (same id and version).
+pub fn render_record(
+    instrument: &Instrument,
+    screening: &Screening,
+) -> Result<String, ScreeningError> {
+    Ok(record_view(instrument, screening)?.to_markdown())
+}
+
+impl RecordView {
+    /// The record as Markdown.
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# {}\n", self.title);
+        let _ = writeln!(out, "{}\n", self.instrument_title);
+        let _ = writeln!(out, "| | |\n|---|---|");
+        for (label, value) in &self.header {
+            let _ = writeln!(out, "| {label} | {value} |");
+        }
+        out.push('\n');
+        let _ = writeln!(out, "## {}\n", self.outcome_heading);
+        let _ = writeln!(out, "**{}**\n", self.outcome);
+        for action in &self.actions {
+            let _ = writeln!(out, "- {action}");
+        }
+        out.push('\n');
+        let _ = writeln!(out, "## {}\n", self.findings_heading);
+        for f in &self.findings {
+            let _ = writeln!(out, "### {}: **{}**\n", f.name, f.value);
+            if let Some(detail) = &f.detail {
+                let _ = writeln!(out, "{detail}\n");
+            }
+            if !f.rules.is_empty() {
+                let _ = writeln!(out, "{}: {}\n", self.labels.rules, f.rules.join(", "));
+            }
+            if !f.drivers.is_empty() {
+                let _ = writeln!(out, "{}:\n", self.labels.drivers);
+                for e in &f.drivers {
+                    let note = e.note.as_ref().map_or(String::new(), |n| format!(" ({n})"));
+                    let _ = writeln!(out, "- `{}`: {}{}", e.question, e.answer, note);
+                }
+                out.push('\n');
+            }
+        }
+        let _ = writeln!(out, "## {}\n", self.answers_heading);
+        for section in &self.sections {
+            let _ = writeln!(out, "### {}\n", section.title);
+            for q in &section.questions {
+                let _ = writeln!(out, "**`{}`** {}  ", q.id, q.text);
+                if let Some(english) = &q.english {
+                    let _ = writeln!(out, "*{english}*  ");
+                }
+                match &q.answer {
+                    AnswerView::Text(t) => {
+                        let _ = writeln!(out, "{}:\n", self.labels.answer);
+                        for line in t.lines() {
+                            let _ = writeln!(out, "> {line}");
+                        }
+                        out.push('\n');
+                    }
+                    AnswerView::Inline(a) => {
+                        let _ = writeln!(out, "{}: {}\n", self.labels.answer, a);
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 struct Renderer<'a> {
@@ -202,39 +386,27 @@ impl Renderer<'_> {
         }
     }
 
-    fn header(&self, out: &mut String, s: &Screening) {
-        let title = self.instrument.title();
-        let _ = writeln!(out, "# {}\n", self.label(Label::RecordTitle));
-        let _ = writeln!(
-            out,
-            "{}\n",
-            self.pair(title.get(self.lang), title.get(RECORD_LANGUAGE))
-        );
-        let _ = writeln!(out, "| | |\n|---|---|");
-        let row = |out: &mut String, l: Label, v: &str| {
-            let _ = writeln!(out, "| {} | {} |", self.label(l), v);
-        };
-        row(
-            out,
-            Label::Instrument,
-            &format!("{} {}", s.instrument_id, s.instrument_version),
-        );
-        row(out, Label::Site, &s.site);
-        row(out, Label::InterviewLanguage, &s.language);
-        row(out, Label::Apprehended, &rfc3339(s.apprehended_at));
-        row(out, Label::Completed, &rfc3339(s.completed_at));
+    fn header(&self, s: &Screening) -> Vec<(String, String)> {
         let took = format_duration(s.completed_at - s.apprehended_at);
         let timely = if s.completed_in_time() {
             self.label(Label::WithinDeadline)
         } else {
             self.label(Label::AfterDeadline)
         };
-        row(out, Label::TimeTaken, &format!("{took} — {timely}"));
-        out.push('\n');
+        vec![
+            (
+                self.label(Label::Instrument),
+                format!("{} {}", s.instrument_id, s.instrument_version),
+            ),
+            (self.label(Label::Site), s.site.clone()),
+            (self.label(Label::InterviewLanguage), s.language.clone()),
+            (self.label(Label::Apprehended), rfc3339(s.apprehended_at)),
+            (self.label(Label::Completed), rfc3339(s.completed_at)),
+            (self.label(Label::TimeTaken), format!("{took} — {timely}")),
+        ]
     }
 
-    fn outcome(&self, out: &mut String, outcome: &Outcome) {
-        let _ = writeln!(out, "## {}\n", self.label(Label::Outcome));
+    fn outcome(&self, outcome: &Outcome) -> String {
         let headline = match outcome {
             Outcome::TraffickingReferral { .. } => Label::OutcomeTrafficking,
             Outcome::ProtectionInterview { .. } => Label::OutcomeProtection,
@@ -242,52 +414,51 @@ impl Renderer<'_> {
             Outcome::SupervisorReview { .. } => Label::OutcomeReview,
             Outcome::EligibleForReturn(_) => Label::OutcomeEligible,
         };
-        let _ = writeln!(out, "**{}**\n", self.label(headline));
-        for action in outcome.actions() {
-            let l = match action {
-                Action::ChildWelfareCustody => Label::ActionCustody,
-                Action::AntiTraffickingInvestigators => Label::ActionInvestigators,
-                Action::ProtectionInterview => Label::ActionProtection,
-                Action::SupervisorReview => Label::ActionReview,
-                Action::ReturnMayBeConsidered => Label::ActionReturn,
-            };
-            let _ = writeln!(out, "- {}", self.label(l));
-        }
+        self.label(headline)
+    }
+
+    fn actions(&self, outcome: &Outcome) -> Vec<String> {
+        let mut out: Vec<String> = outcome
+            .actions()
+            .iter()
+            .map(|action| {
+                self.label(match action {
+                    Action::ChildWelfareCustody => Label::ActionCustody,
+                    Action::AntiTraffickingInvestigators => Label::ActionInvestigators,
+                    Action::ProtectionInterview => Label::ActionProtection,
+                    Action::SupervisorReview => Label::ActionReview,
+                    Action::ReturnMayBeConsidered => Label::ActionReturn,
+                })
+            })
+            .collect();
         if !outcome.open().is_empty() {
             let open: Vec<String> = outcome
                 .open()
                 .iter()
                 .map(|c| self.label(criterion_label(*c)))
                 .collect();
-            let _ = writeln!(out, "- {}: {}", self.label(Label::Open), open.join("; "));
+            out.push(format!("{}: {}", self.label(Label::Open), open.join("; ")));
         }
-        out.push('\n');
+        out
     }
 
-    fn findings(&self, out: &mut String, d: &Decision, answers: &Answers) {
-        let _ = writeln!(out, "## {}\n", self.label(Label::Findings));
-        for f in [&d.trafficking_victim, &d.trafficking_risk, &d.credible_fear] {
-            self.criterion(out, f);
-        }
-        self.capacity(out, &d.capacity, answers);
-    }
-
-    fn criterion(&self, out: &mut String, f: &CriterionFinding) {
+    fn criterion(&self, f: &CriterionFinding) -> FindingView {
         let finding = match f.finding {
             Finding::Yes => Label::Yes,
             Finding::No => Label::No,
             Finding::NeedsFollowUp => Label::NeedsFollowUp,
         };
-        let _ = writeln!(
-            out,
-            "### {}: **{}**\n",
-            self.label(criterion_label(f.criterion)),
-            self.label(finding)
-        );
-        self.drivers(out, &f.rules, &f.evidence);
+        FindingView {
+            criterion: f.criterion,
+            name: self.label(criterion_label(f.criterion)),
+            value: self.label(finding),
+            detail: None,
+            rules: f.rules.clone(),
+            drivers: self.drivers(&f.evidence),
+        }
     }
 
-    fn capacity(&self, out: &mut String, c: &CapacityFinding, _answers: &Answers) {
+    fn capacity(&self, c: &CapacityFinding) -> FindingView {
         let value = match &c.capacity {
             Capacity::Able(_) => self.label(Label::Able),
             Capacity::Unable(UnableReason::UnderFourteen { presumed_age }) => format!(
@@ -316,16 +487,9 @@ impl Renderer<'_> {
             ),
             Capacity::NeedsFollowUp { age_unknown: false } => self.label(Label::NeedsFollowUp),
         };
-        let _ = writeln!(
-            out,
-            "### {}: **{}**\n",
-            self.label(criterion_label(Criterion::Capacity)),
-            value
-        );
         let show = |n: Option<u32>| n.map_or_else(|| "—".to_string(), |n| n.to_string());
-        let _ = writeln!(
-            out,
-            "{}: {} {}; {} {}; {} {}{}\n",
+        let detail = format!(
+            "{}: {} {}; {} {}; {} {}{}",
             self.label(Label::Age),
             self.label(Label::AgeStated),
             show(c.age.stated),
@@ -339,69 +503,57 @@ impl Renderer<'_> {
                 String::new()
             }
         );
-        self.drivers(out, &c.rules, &c.evidence);
+        FindingView {
+            criterion: Criterion::Capacity,
+            name: self.label(criterion_label(Criterion::Capacity)),
+            value,
+            detail: Some(detail),
+            rules: c.rules.clone(),
+            drivers: self.drivers(&c.evidence),
+        }
     }
 
-    fn drivers(&self, out: &mut String, rules: &[String], evidence: &[Evidence]) {
-        if !rules.is_empty() {
-            let _ = writeln!(out, "{}: {}\n", self.label(Label::Rules), rules.join(", "));
-        }
-        if evidence.is_empty() {
-            return;
-        }
-        let _ = writeln!(out, "{}:\n", self.label(Label::Drivers));
-        for e in evidence {
-            let note = match e.role {
-                EvidenceRole::Unsettled => format!(" ({})", self.label(Label::RoleUnsettled)),
-                EvidenceRole::Missing => format!(" ({})", self.label(Label::RoleMissing)),
-                EvidenceRole::Matched | EvidenceRole::Considered => String::new(),
-            };
-            let _ = writeln!(
-                out,
-                "- `{}`: {}{}",
-                e.question,
-                self.answer_inline(&e.question, e.answer.as_ref()),
-                note
-            );
-        }
-        out.push('\n');
+    fn drivers(&self, evidence: &[Evidence]) -> Vec<DriverView> {
+        evidence
+            .iter()
+            .map(|e| DriverView {
+                question: e.question.clone(),
+                answer: self.answer_inline(&e.question, e.answer.as_ref()),
+                note: match e.role {
+                    EvidenceRole::Unsettled => Some(self.label(Label::RoleUnsettled)),
+                    EvidenceRole::Missing => Some(self.label(Label::RoleMissing)),
+                    EvidenceRole::Matched | EvidenceRole::Considered => None,
+                },
+            })
+            .collect()
     }
 
-    fn answers(&self, out: &mut String, answers: &Answers) {
-        let _ = writeln!(out, "## {}\n", self.label(Label::Answers));
-        for section in self.instrument.sections() {
-            let _ = writeln!(
-                out,
-                "### {}\n",
-                self.pair(
+    fn sections(&self, answers: &Answers) -> Vec<SectionView> {
+        self.instrument
+            .sections()
+            .iter()
+            .map(|section| SectionView {
+                title: self.pair(
                     section.title.get(self.lang),
-                    section.title.get(RECORD_LANGUAGE)
-                )
-            );
-            for q in &section.questions {
-                let _ = writeln!(out, "**`{}`** {}  ", q.id, q.text.or_english(self.lang));
-                if self.bilingual() {
-                    let _ = writeln!(out, "*{}*  ", q.text.or_english(RECORD_LANGUAGE));
-                }
-                match answers.get(&q.id) {
-                    Some(Answer::Text(t)) => {
-                        let _ = writeln!(out, "{}:\n", self.label(Label::Answer));
-                        for line in t.lines() {
-                            let _ = writeln!(out, "> {line}");
-                        }
-                        out.push('\n');
-                    }
-                    a => {
-                        let _ = writeln!(
-                            out,
-                            "{}: {}\n",
-                            self.label(Label::Answer),
-                            self.answer_inline(&q.id, a)
-                        );
-                    }
-                }
-            }
-        }
+                    section.title.get(RECORD_LANGUAGE),
+                ),
+                questions: section
+                    .questions
+                    .iter()
+                    .map(|q| QuestionView {
+                        id: q.id.clone(),
+                        text: q.text.or_english(self.lang).to_string(),
+                        english: self
+                            .bilingual()
+                            .then(|| q.text.or_english(RECORD_LANGUAGE).to_string()),
+                        answer: match answers.get(&q.id) {
+                            Some(Answer::Text(t)) => AnswerView::Text(t.clone()),
+                            a => AnswerView::Inline(self.answer_inline(&q.id, a)),
+                        },
+                    })
+                    .collect(),
+            })
+            .collect()
     }
 
     /// An answer on one line, in both languages where they differ.
@@ -492,6 +644,7 @@ enum Label {
     RoleMissing,
     Answers,
     Answer,
+    Question,
     NoAnswer,
     Declined,
 }
@@ -590,6 +743,7 @@ impl Label {
             Label::RoleMissing => ("required, not answered", "obligatoria, sin respuesta"),
             Label::Answers => ("Answers", "Respuestas"),
             Label::Answer => ("Answer", "Respuesta"),
+            Label::Question => ("Question", "Pregunta"),
             Label::NoAnswer => ("no answer", "sin respuesta"),
             Label::Declined => ("declined to answer", "prefirió no responder"),
         };

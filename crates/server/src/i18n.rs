@@ -360,6 +360,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Imprima esta página con la opción Imprimir del navegador.",
     ),
     (
+        "scr_record_pdf",
+        "Signed record (PDF)",
+        "Registro firmado (PDF)",
+    ),
+    (
         "scr_rights_fallback",
         "There is no rights sheet in the interview language: the English one is shown.",
         "No hay hoja de derechos en el idioma de la entrevista: se muestra la de inglés.",
@@ -427,6 +432,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Aún sin revisar: pendiente de revisión.",
     ),
     ("current_sign_off", "Current sign-off", "Revisión vigente"),
+    (
+        "report_pdf",
+        "Verification report (PDF)",
+        "Informe de verificación (PDF)",
+    ),
     ("decision", "Decision", "Decisión"),
     ("confirmed", "Confirmed", "Confirmado"),
     ("overridden", "Overridden", "Modificado"),

@@ -53,6 +53,7 @@ mod charts;
 mod html;
 mod pages;
 mod pedigree;
+mod reports;
 mod review;
 mod screening_api;
 mod screening_compliance;

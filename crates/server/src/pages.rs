@@ -670,6 +670,12 @@ pub async fn unit<S: Backend>(
             t(lang, "no_sign_off")
         ),
     });
+    body.push_str(&format!(
+        r#"<p><a class="report-pdf" href="{path}/report.pdf?lang={code}">{label}</a></p>"#,
+        path = unit_path(id, &view.unit.unit_id),
+        code = lang.code(),
+        label = t(lang, "report_pdf"),
+    ));
     let list = |title: &str, items: &[String]| {
         if items.is_empty() {
             return String::new();

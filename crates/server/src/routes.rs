@@ -14,8 +14,8 @@ use crate::auth::{
 use crate::error::ApiError;
 use crate::intake::MAX_UPLOAD_BYTES;
 use crate::{
-    AppState, Backend, api, intake, pages, screening_api, screening_compliance, screening_pages,
-    second_factor,
+    AppState, Backend, api, intake, pages, reports, screening_api, screening_compliance,
+    screening_pages, second_factor,
 };
 
 /// One route: method, path (axum syntax, `{id}` a run id, `{unit}` a unit id, `{screening}` a
@@ -100,6 +100,15 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
                 false,
             ),
             get(pages::unit::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/runs/{id}/units/{unit}/report.pdf",
+                Access::of::<AnalystOrSupervisor>(),
+                false,
+            ),
+            get(reports::unit_report::<S>),
         ),
         (
             spec(
@@ -212,6 +221,15 @@ pub fn route_table<S: Backend>() -> Vec<(RouteSpec, MethodRouter<AppState<S>>)> 
                 false,
             ),
             get(screening_pages::record::<S>),
+        ),
+        (
+            spec(
+                M::GET,
+                "/screenings/{screening}/record.pdf",
+                Access::of::<ScreeningReaders>(),
+                false,
+            ),
+            get(reports::screening_record::<S>),
         ),
         (
             spec(

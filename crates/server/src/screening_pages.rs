@@ -1114,8 +1114,9 @@ pub async fn record<S: Backend>(
     }
     let instrument = s::instrument_of(&state, &record.summary).await?;
     let mut body = format!(
-        r#"<p class="no-print">{} · <a href="/screenings/{id}">{}</a></p>"#,
+        r#"<p class="no-print">{} · <a class="record-pdf" href="/screenings/{id}/record.pdf">{}</a> · <a href="/screenings/{id}">{}</a></p>"#,
         t(lang, "scr_print_hint"),
+        t(lang, "scr_record_pdf"),
         t(lang, "scr_overview")
     );
     body.push_str(&record_html(lang, &instrument, &record)?);

@@ -43,7 +43,9 @@ struct App<S> {
 struct Reply {
     status: StatusCode,
     headers: HeaderMap,
+    /// The body as text (lossily: a PDF is not UTF-8); `bytes` as sent.
     body: String,
+    bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -121,7 +123,8 @@ impl<S: Backend> App<S> {
         Reply {
             status,
             headers,
-            body: String::from_utf8(bytes.to_vec()).unwrap(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -747,6 +750,71 @@ async fn reads_are_audited_and_shown<S: Backend>(app: App<S>) {
     let records = log.json()["records"].as_array().unwrap().len();
     assert!(records >= 5);
     assert_eq!(app.actions().await.last().unwrap(), "read_audit");
+    app.verify_chain().await.unwrap();
+}
+
+/// The unit's verification report: a PDF for analysts and supervisors, audited, with its file
+/// name; refused to the other roles; linked from the unit page.
+async fn unit_report_pdf<S: Backend>(app: App<S>) {
+    let run_id = RunId::from_u128(RUN).to_string();
+    let path = format!("/runs/{run_id}/units/U0001/report.pdf");
+    for role in [Role::LabAnalyst, Role::Supervisor] {
+        let (cookie, _) = app.session(role).await;
+        let before = app.actions().await.len();
+        let reply = app.get(&format!("{path}?lang=es"), Some(&cookie)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{role}: {}", reply.body);
+        assert!(reply.bytes.starts_with(b"%PDF-"), "{role}");
+        assert_eq!(reply.headers[header::CONTENT_TYPE], "application/pdf");
+        let disposition = reply.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+        assert_eq!(
+            disposition,
+            format!("attachment; filename=\"lazo-report-{run_id}-U0001.pdf\"")
+        );
+        assert_eq!(reply.headers[header::CACHE_CONTROL], "no-store");
+        let records = app.state.store.audit_records(0, 10_000).await.unwrap();
+        let new: Vec<_> = records[before..]
+            .iter()
+            .map(|r| {
+                (
+                    r.event.action.as_str(),
+                    r.event.target.as_str(),
+                    r.event.actor.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            new,
+            [(
+                "report_exported",
+                format!("unit:{run_id}/U0001").as_str(),
+                role.as_str()
+            )]
+        );
+    }
+    for role in [Role::FieldAgent, Role::Auditor, Role::Admin] {
+        let (cookie, _) = app.session(role).await;
+        let reply = app.get(&path, Some(&cookie)).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{role}");
+        assert!(!reply.bytes.starts_with(b"%PDF-"));
+    }
+    let (cookie, _) = app.session(Role::LabAnalyst).await;
+    let missing = app
+        .get(
+            &format!("/runs/{run_id}/units/NOPE/report.pdf"),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let page = app
+        .get(&format!("/runs/{run_id}/units/U0001"), Some(&cookie))
+        .await;
+    assert!(
+        page.body.contains(&format!(
+            r#"href="/runs/{run_id}/units/U0001/report.pdf?lang=en""#
+        )),
+        "{}",
+        page.body
+    );
     app.verify_chain().await.unwrap();
 }
 
@@ -2211,6 +2279,82 @@ async fn screening_reads_are_audited<S: Backend>(app: App<S>) {
     app.verify_chain().await.unwrap();
 }
 
+/// The record as PDF: the HTML record's access and audited read (view `record_pdf`), 409 for a
+/// draft, linked from the record page.
+async fn screening_record_pdf<S: Backend>(app: App<S>) {
+    let id = ScreeningId::from_u128(SCREENING);
+    let target = format!("screening:{id}");
+    let path = format!("/screenings/{id}/record.pdf");
+    let (agent, _) = app.session(Role::FieldAgent).await;
+    let (supervisor, _) = app.session(Role::Supervisor).await;
+    for cookie in [&agent, &supervisor] {
+        let before = app.audit_len().await;
+        let reply = app.get(&path, Some(cookie)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        assert!(reply.bytes.starts_with(b"%PDF-"));
+        assert_eq!(reply.headers[header::CONTENT_TYPE], "application/pdf");
+        assert_eq!(
+            reply.headers[header::CONTENT_DISPOSITION],
+            format!("attachment; filename=\"lazo-screening-FIXTURE-1-{id}.pdf\"").as_str()
+        );
+        assert_eq!(
+            app.audited_since(before).await,
+            [("read_screening".to_string(), target.clone())]
+        );
+        let last = app.state.store.audit_records(0, 100_000).await.unwrap();
+        assert!(
+            last.last()
+                .unwrap()
+                .event
+                .detail
+                .contains("\"view\":\"record_pdf\"")
+        );
+    }
+    // Another site's field agent is told it does not exist, as for the HTML record.
+    let (elsewhere, _) = app
+        .session_as("agent-elsewhere", Role::FieldAgent, Some("Ciudad Juárez"))
+        .await;
+    for p in [path.clone(), format!("/screenings/{id}/record")] {
+        let reply = app.get(&p, Some(&elsewhere)).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{p}");
+        assert!(!reply.bytes.starts_with(b"%PDF-"));
+    }
+    for role in [Role::LabAnalyst, Role::Auditor, Role::Admin] {
+        let (cookie, _) = app.session(role).await;
+        assert_eq!(
+            app.get(&path, Some(&cookie)).await.status,
+            StatusCode::FORBIDDEN,
+            "{role}"
+        );
+    }
+    let page = app
+        .get(&format!("/screenings/{id}/record"), Some(&supervisor))
+        .await;
+    assert!(
+        page.body
+            .contains(&format!(r#"href="/screenings/{id}/record.pdf""#))
+    );
+    // A draft has no record yet.
+    let started = app
+        .post_json(
+            "/api/screenings",
+            &agent,
+            serde_json::json!({"child_ref": "C-9", "language": "es",
+                "apprehended_at": "2026-11-18T01:00:00-06:00"}),
+        )
+        .await;
+    let draft = started.json()["screening"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reply = app
+        .get(&format!("/screenings/{draft}/record.pdf"), Some(&agent))
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert!(!reply.bytes.starts_with(b"%PDF-"));
+    app.verify_chain().await.unwrap();
+}
+
 /// Screening forms need the session's CSRF token; without it nothing changes.
 async fn screening_forms_need_csrf<S: Backend>(app: App<S>) {
     let (agent, csrf) = app.session(Role::FieldAgent).await;
@@ -2665,6 +2809,7 @@ on_both!(
     csrf_is_required,
     route_role_table,
     reads_are_audited_and_shown,
+    unit_report_pdf,
     supervisor_confirms_and_overrides,
     review_needs_a_supervisor_and_csrf,
     alerts_link_to_the_earlier_units,
@@ -2672,6 +2817,7 @@ on_both!(
     screening_in_spanish_signed_by_a_supervisor,
     screening_api_clock_and_access,
     screening_reads_are_audited,
+    screening_record_pdf,
     screening_forms_need_csrf,
     screening_instrument_edited_without_new_version,
     screening_compliance_by_site_and_week,
