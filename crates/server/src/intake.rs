@@ -210,32 +210,35 @@ pub(crate) async fn run_intake<S: Backend>(
         Ok(mut accepted) => {
             let record = &mut accepted.record;
             record.summary.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(0);
-            state.store.save_run(record).await?;
+            let s = &record.summary;
+            let event = state.event(
+                &user.name,
+                "intake_saved",
+                &format!("run:{}", record.id),
+                serde_json::json!({
+                    "request_id": request_id.0,
+                    "run_id": record.id,
+                    "site": site,
+                    "format": accepted.format.name(),
+                    "units": s.units,
+                    "samples": record.profiles.len(),
+                    "verified": s.verified,
+                    "not_supported": s.not_supported,
+                    "inconclusive": s.inconclusive,
+                    "alerts": s.alerts,
+                }),
+            );
+            // The run and its `intake_saved` record in one transaction: a crash never leaves a
+            // run nobody is recorded as having saved.
+            state
+                .store
+                .save_run_audited(record, &state.key, event)
+                .await?;
             if let Err(e) = history.children.add_record(record) {
                 tracing::warn!(error = %e, "a saved intake's children cannot be searched");
                 history.unreadable.insert(record.id);
             }
             drop(history);
-            let s = &record.summary;
-            state
-                .audit(
-                    &user.name,
-                    "intake_saved",
-                    &format!("run:{}", record.id),
-                    serde_json::json!({
-                        "request_id": request_id.0,
-                        "run_id": record.id,
-                        "site": site,
-                        "format": accepted.format.name(),
-                        "units": s.units,
-                        "samples": record.profiles.len(),
-                        "verified": s.verified,
-                        "not_supported": s.not_supported,
-                        "inconclusive": s.inconclusive,
-                        "alerts": s.alerts,
-                    }),
-                )
-                .await?;
             Ok(Outcome::Saved(Box::new(accepted)))
         }
         Err(IntakeError::Rejected(rejected)) => {

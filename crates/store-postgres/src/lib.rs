@@ -31,10 +31,12 @@ use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 
+use lazo_store::lazo_audit::{AuditKey, Event, Record};
 use lazo_store::{
-    AlertRecord, CustodyRecord, LocusCalls, MAX_PAGE, MemberRole, ProfileRecord, RunDetail,
-    RunFilter, RunId, RunKind, RunRecord, RunSummary, RunSummaryRow, StoreError, UnitMember,
-    UnitRecord, UnitRow, Verdict, VerificationStore, unix_ms_from_rfc3339,
+    AlertRecord, AuditedWrites, CustodyRecord, LocusCalls, MAX_PAGE, MemberRole, NewReview,
+    ProfileRecord, ReviewRecord, RunDetail, RunFilter, RunId, RunKind, RunRecord, RunSummary,
+    RunSummaryRow, StoreError, UnitMember, UnitRecord, UnitRow, Verdict, VerificationStore,
+    unix_ms_from_rfc3339,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -211,8 +213,14 @@ impl<'a> Columns<'a> {
     }
 }
 
-impl VerificationStore for PgStore {
-    async fn save_run(&self, run: &RunRecord) -> Result<RunId, StoreError> {
+impl PgStore {
+    /// Saves `run` in one transaction; with `audit`, the audit record is appended in the same
+    /// transaction, last (see [`lazo_store::AuditedWrites`]).
+    async fn save_run_with(
+        &self,
+        run: &RunRecord,
+        audit: Option<(&AuditKey, Event)>,
+    ) -> Result<Option<Record>, StoreError> {
         run.validate()?;
         let started_at_ms = unix_ms_from_rfc3339(&run.started_at)?;
         // Everything is encoded before the transaction starts.
@@ -355,8 +363,49 @@ impl VerificationStore for PgStore {
             .map_err(db)?;
         }
         // On any error above, dropping `tx` rolls the whole run back.
+        let record = match audit {
+            Some((key, event)) => Some(accounts::append_in(&mut tx, key, event).await?),
+            None => None,
+        };
         tx.commit().await.map_err(db)?;
-        Ok(run.id)
+        Ok(record)
+    }
+}
+
+impl AuditedWrites for PgStore {
+    async fn save_run_audited(
+        &self,
+        run: &RunRecord,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Record, StoreError> {
+        self.save_run_with(run, Some((key, event)))
+            .await?
+            .ok_or_else(|| StoreError::Backend("the run was saved without its audit record".into()))
+    }
+
+    async fn save_review_audited<F>(
+        &self,
+        review: &NewReview,
+        key: &AuditKey,
+        event: F,
+    ) -> Result<Option<(ReviewRecord, Record)>, StoreError>
+    where
+        F: FnOnce(&ReviewRecord) -> Event + Send,
+    {
+        match self.save_review_with(review, Some((key, event))).await? {
+            None => Ok(None),
+            Some((saved, Some(record))) => Ok(Some((saved, record))),
+            Some((_, None)) => Err(StoreError::Backend(
+                "the review was saved without its audit record".into(),
+            )),
+        }
+    }
+}
+
+impl VerificationStore for PgStore {
+    async fn save_run(&self, run: &RunRecord) -> Result<RunId, StoreError> {
+        self.save_run_with(run, None).await.map(|_| run.id)
     }
 
     async fn count_runs_where(&self, filter: &RunFilter) -> Result<u64, StoreError> {

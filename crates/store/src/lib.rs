@@ -88,6 +88,7 @@ mod error;
 #[macro_use]
 mod record;
 mod account;
+mod audited;
 mod review;
 mod screening;
 mod store;
@@ -99,6 +100,7 @@ pub mod conformance;
 pub use account::{
     Account, AccountStore, AuditStore, NewAccount, Role, SessionRecord, verify_audit,
 };
+pub use audited::AuditedWrites;
 pub use error::StoreError;
 pub use lazo_audit;
 pub use record::{
