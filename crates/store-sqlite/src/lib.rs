@@ -34,8 +34,8 @@ use lazo_store::lazo_audit::{AuditKey, Event, Record};
 use lazo_store::{
     AlertRecord, AuditedWrites, CustodyRecord, LocusCalls, MAX_PAGE, MemberRole, NewReview,
     ProfileRecord, ReviewRecord, RunDetail, RunFilter, RunId, RunKind, RunRecord, RunSummary,
-    RunSummaryRow, StoreError, UnitMember, UnitRecord, UnitRow, Verdict, VerificationStore,
-    unix_ms_from_rfc3339,
+    RunSummaryRow, SavedRuns, StoreError, UnitMember, UnitRecord, UnitRow, Verdict,
+    VerificationStore, unix_ms_from_rfc3339,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -364,6 +364,42 @@ impl AuditedWrites for SqliteStore {
 impl VerificationStore for SqliteStore {
     async fn save_run(&self, run: &RunRecord) -> Result<RunId, StoreError> {
         self.save_run_with(run, None).await.map(|_| run.id)
+    }
+
+    async fn runs_saved_since(&self, from: u64, limit: u32) -> Result<SavedRuns, StoreError> {
+        // One statement, one snapshot. SQLite has one writer at a time, so `run_pk` (the rowid)
+        // is given in commit order; deleting the newest run lets its rowid be given again,
+        // which the reader detects by asking from its last cursor inclusive.
+        let rows = sqlx::query(
+            "SELECT t.total, r.run_pk, r.id
+             FROM (SELECT count(*) AS total FROM runs) AS t
+             LEFT JOIN (SELECT run_pk, id FROM runs WHERE run_pk >= ? ORDER BY run_pk LIMIT ?)
+                 AS r ON 1 = 1
+             ORDER BY r.run_pk",
+        )
+        .bind(i64::try_from(from).unwrap_or(i64::MAX))
+        .bind(i64::from(limit.min(MAX_PAGE)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let mut page = SavedRuns::default();
+        for row in &rows {
+            page.total = u64::try_from(get::<i64>(row, "total")?).unwrap_or(0);
+            let (Some(pk), Some(id)) = (
+                get::<Option<i64>>(row, "run_pk")?,
+                get::<Option<String>>(row, "id")?,
+            ) else {
+                continue;
+            };
+            let id = id
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("run id {id:?}")))?;
+            page.runs.push((
+                u64::try_from(pk).map_err(|_| StoreError::Corrupt(format!("run_pk {pk}")))?,
+                id,
+            ));
+        }
+        Ok(page)
     }
 
     async fn count_runs_where(&self, filter: &RunFilter) -> Result<u64, StoreError> {

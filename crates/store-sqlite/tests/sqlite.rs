@@ -353,6 +353,12 @@ async fn audit_chain_conformance() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_saved_since_conformance() {
+    let (_dir, store) = fresh().await;
+    conformance::runs_saved_since(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audited_writes_conformance() {
     let (_dir, store) = fresh().await;
     conformance::audited_writes(&store).await;

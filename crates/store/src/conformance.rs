@@ -353,6 +353,85 @@ pub async fn failed_save_leaves_nothing<S: VerificationStore>(store: &S) {
     assert_eq!(store.load_run(id).await.unwrap(), Some(run));
 }
 
+/// Runs in commit order from a cursor ([`VerificationStore::runs_saved_since`]): saving order,
+/// not start order; inclusive of the cursor; paged; the total in the same answer; and a reader
+/// catching up from its last cursor while writers save concurrently misses no run.
+pub async fn runs_saved_since<S: VerificationStore + Clone + 'static>(store: &S) {
+    let empty = store.runs_saved_since(0, 10).await.unwrap();
+    assert_eq!(empty, crate::SavedRuns::default());
+    // Saved later but started earlier: listed after.
+    let a = sample_run(800, "2026-11-05T09:00:00Z");
+    let b = sample_run(801, "2026-11-01T09:00:00Z");
+    store.save_run(&a).await.unwrap();
+    store.save_run(&b).await.unwrap();
+    let page = store.runs_saved_since(0, 10).await.unwrap();
+    assert_eq!(page.total, 2);
+    let ids: Vec<RunId> = page.runs.iter().map(|r| r.1).collect();
+    assert_eq!(ids, [a.id, b.id]);
+    let (ca, cb) = (page.runs[0].0, page.runs[1].0);
+    assert!(ca < cb);
+    assert_eq!(
+        store.runs_saved_since(cb, 10).await.unwrap().runs,
+        vec![(cb, b.id)]
+    );
+    assert_eq!(
+        store.runs_saved_since(cb + 1, 10).await.unwrap(),
+        crate::SavedRuns {
+            total: 2,
+            runs: Vec::new()
+        }
+    );
+    assert_eq!(
+        store.runs_saved_since(0, 1).await.unwrap().runs,
+        vec![(ca, a.id)]
+    );
+
+    // Writers save concurrently while a reader catches up from its last cursor: at the end
+    // it has seen every run, each once.
+    let writers: Vec<_> = (0..12u128)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .save_run(&sample_run(810 + n, "2026-11-06T09:00:00Z"))
+                    .await
+                    .unwrap();
+            })
+        })
+        .collect();
+    let mut seen = vec![a.id, b.id];
+    let mut cursor = cb;
+    /// One catch-up: the runs from `cursor` on are added to `seen`; returns the total.
+    async fn catch_up<S: VerificationStore>(
+        store: &S,
+        seen: &mut Vec<RunId>,
+        cursor: &mut u64,
+    ) -> u64 {
+        let page = store.runs_saved_since(*cursor, 3).await.unwrap();
+        for (c, id) in page.runs {
+            assert!(c >= *cursor);
+            if !seen.contains(&id) {
+                seen.push(id);
+            }
+            *cursor = c;
+        }
+        page.total
+    }
+    while !writers.iter().all(|w| w.is_finished()) {
+        catch_up(store, &mut seen, &mut cursor).await;
+        tokio::task::yield_now().await;
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    // Pages of three: a few more catch-ups reach the end (a run missed stays missed).
+    for _ in 0..20 {
+        catch_up(store, &mut seen, &mut cursor).await;
+    }
+    assert_eq!(seen.len(), 14);
+    assert_eq!(store.count_runs().await.unwrap(), 14);
+}
+
 /// Intake runs: the site and the chain of custody come back as saved; listings filter by site
 /// (a run without a site matches no site filter); a custody row that breaks the schema fails
 /// the whole save.

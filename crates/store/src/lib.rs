@@ -116,6 +116,6 @@ pub use screening::{
     ScreeningRecord, ScreeningSignOff, ScreeningStatus, ScreeningStore, ScreeningSummary,
     validate_completion, validate_sign_off,
 };
-pub use store::{MAX_PAGE, VerificationStore};
+pub use store::{MAX_PAGE, SavedRuns, VerificationStore};
 pub use timestamp::{rfc3339_from_unix_ms, unix_ms_from_rfc3339};
 pub use uuid::Uuid;
