@@ -46,6 +46,9 @@ fn verdict_counts(row: &PgRow) -> Result<VerdictCounts, StoreError> {
 const UNREVIEWED: &str = "FROM run_units u JOIN runs r ON r.run_pk = u.run_pk
      WHERE NOT EXISTS (SELECT 1 FROM reviews v WHERE v.run_pk = u.run_pk AND v.unit_id = u.unit_id)";
 
+/// The type of "no audit record" for `save_review_with`.
+type NoAudit = fn(&ReviewRecord) -> Event;
+
 impl PgStore {
     /// Saves a sign-off in one transaction; with `audit`, the audit record of the saved review
     /// is appended in the same transaction, last (see [`lazo_store::AuditedWrites`]).
@@ -117,7 +120,7 @@ impl PgStore {
 
 impl ReviewStore for PgStore {
     async fn save_review(&self, review: &NewReview) -> Result<Option<ReviewRecord>, StoreError> {
-        let no_audit: Option<(&AuditKey, fn(&ReviewRecord) -> Event)> = None;
+        let no_audit: Option<(&AuditKey, NoAudit)> = None;
         Ok(self
             .save_review_with(review, no_audit)
             .await?
