@@ -177,6 +177,17 @@ pub struct BenchArgs {
     /// figure measured on the development machine kind with two threads)
     #[arg(long, default_value_t = 27.0)]
     bandwidth_gbs: f64,
+    /// Measure the web service instead: concurrent clients posting intakes to an in-process
+    /// service over SQLite (intakes per second, latency), beside verification alone and SQLite
+    /// commits alone
+    #[arg(long)]
+    service: bool,
+    /// With --service: concurrent clients
+    #[arg(long, default_value_t = 8, requires = "service")]
+    clients: usize,
+    /// With --service: seconds of load
+    #[arg(long, default_value_t = 10, requires = "service")]
+    seconds: u64,
 }
 
 /// `n` unrelated founders in parallel chunks, each chunk seeded from its number.
@@ -208,6 +219,9 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
 }
 
 pub fn run(args: BenchArgs) -> Result<()> {
+    if args.service {
+        return crate::bench_service::run(args.clients, args.seconds);
+    }
     anyhow::ensure!(
         args.profiles >= 1000 && args.pairs_profiles >= 100 && args.queries >= 1,
         "sizes too small to measure"

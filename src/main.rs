@@ -2,6 +2,7 @@
 //! domain crates, print. Statistics live in `lazo-kinship`, parsing in `lazo-formats`.
 
 mod bench;
+mod bench_service;
 mod calibrate;
 mod convert;
 mod demo;

@@ -6,8 +6,10 @@
 //!
 //! Intakes are serialised: the index of earlier children is locked from the search to the
 //! moment the new run's children are added, so two intakes of the same child one after the
-//! other always alert on the second. Before each intake the index catches up with the store
-//! (runs saved by another process or instance are added, deleted runs forgotten).
+//! other always alert on the second. Before each intake the index catches up with the store:
+//! the runs saved since the last catch-up (by this service, another process or instance) are
+//! read in saving order from a cursor, so the work does not grow with the runs stored; when
+//! runs were deleted every run is listed again and the deleted ones are forgotten.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -48,11 +50,24 @@ pub struct IntakeService {
     history: Arc<tokio::sync::Mutex<History>>,
 }
 
-/// The earlier children, and the stored runs that could not be indexed (tried once, logged).
+/// The earlier children, the stored runs that could not be indexed (tried once, logged), and
+/// how far the index has caught up with the store.
 #[derive(Debug, Default)]
 struct History {
     children: ChildIndex,
     unreadable: HashSet<RunId>,
+    /// Whether a full catch-up has been made (then `last` is where the next one starts).
+    synced: bool,
+    /// The cursor and id of the last run caught up with in saving order
+    /// ([`VerificationStore::runs_saved_since`]); `None`: no run yet.
+    last: Option<(u64, RunId)>,
+}
+
+impl History {
+    /// Runs known: indexed, or tried and unreadable.
+    fn known(&self) -> u64 {
+        (self.children.runs() + self.unreadable.len()) as u64
+    }
 }
 
 impl IntakeService {
@@ -92,10 +107,63 @@ impl IntakeService {
     }
 }
 
+/// Brings the index up to date: only the runs saved since the last catch-up, in saving order
+/// (a few rows per intake however many runs are stored), unless runs were deleted or this is
+/// the first time; then every stored run is listed.
 async fn sync_history<S: VerificationStore>(
     store: &S,
     history: &mut History,
 ) -> Result<(), StoreError> {
+    if history.synced && catch_up(store, history).await? {
+        return Ok(());
+    }
+    full_sync(store, history).await
+}
+
+/// Adds the runs saved since `history.last`. `false` when that is not enough: the last run
+/// seen is gone or its cursor belongs to another run now, or the store holds another number
+/// of runs than the index knows (runs were deleted).
+async fn catch_up<S: VerificationStore>(
+    store: &S,
+    history: &mut History,
+) -> Result<bool, StoreError> {
+    loop {
+        let from = history.last.map_or(0, |(cursor, _)| cursor);
+        let page = store.runs_saved_since(from, MAX_PAGE).await?;
+        let full = page.runs.len() >= MAX_PAGE as usize;
+        let mut runs = page.runs.into_iter();
+        if let Some(last) = history.last
+            && runs.next() != Some(last)
+        {
+            return Ok(false);
+        }
+        for (cursor, id) in runs {
+            index_run(store, history, id).await?;
+            history.last = Some((cursor, id));
+        }
+        if !full {
+            return Ok(page.total == history.known());
+        }
+    }
+}
+
+/// Lists every stored run: deleted runs are forgotten, runs not yet indexed are added (oldest
+/// first, so earlier presentations are listed in time order), and the cursor is set for the
+/// next [`catch_up`].
+async fn full_sync<S: VerificationStore>(
+    store: &S,
+    history: &mut History,
+) -> Result<(), StoreError> {
+    // The cursor first: runs saved while the rest is listed are after it, and the next
+    // catch-up finds them (already indexed or not).
+    let mut last = None;
+    loop {
+        let page = store
+            .runs_saved_since(last.map_or(0, |(c, _)| c + 1), MAX_PAGE)
+            .await?;
+        let Some(&end) = page.runs.last() else { break };
+        last = Some(end);
+    }
     let mut ids = Vec::new();
     loop {
         let page = store.list_runs(MAX_PAGE, ids.len() as u64).await?;
@@ -115,25 +183,39 @@ async fn sync_history<S: VerificationStore>(
     for id in gone {
         history.children.remove_run(id);
     }
+    history.unreadable.retain(|id| stored.contains(id));
     let mut seen = HashSet::new();
     for id in ids {
-        if !seen.insert(id) || history.children.contains_run(id) || history.unreadable.contains(&id)
-        {
-            continue;
+        if seen.insert(id) {
+            index_run(store, history, id).await?;
         }
-        let units = store.run_units(id, None).await?;
-        let profiles = store.run_profiles(id).await?;
-        let added = history.children.add_run(
-            id,
-            units
-                .iter()
-                .map(|u| (u.unit_id.as_str(), u.members.as_slice())),
-            &profiles,
-        );
-        if let Err(e) = added {
-            tracing::warn!(error = %e, "a stored run's children cannot be searched for repeat children");
-            history.unreadable.insert(id);
-        }
+    }
+    history.last = last;
+    history.synced = true;
+    Ok(())
+}
+
+/// Adds one stored run's children, unless it is indexed already or known to be unreadable.
+async fn index_run<S: VerificationStore>(
+    store: &S,
+    history: &mut History,
+    id: RunId,
+) -> Result<(), StoreError> {
+    if history.children.contains_run(id) || history.unreadable.contains(&id) {
+        return Ok(());
+    }
+    let units = store.run_units(id, None).await?;
+    let profiles = store.run_profiles(id).await?;
+    let added = history.children.add_run(
+        id,
+        units
+            .iter()
+            .map(|u| (u.unit_id.as_str(), u.members.as_slice())),
+        &profiles,
+    );
+    if let Err(e) = added {
+        tracing::warn!(error = %e, "a stored run's children cannot be searched for repeat children");
+        history.unreadable.insert(id);
     }
     Ok(())
 }
@@ -210,32 +292,35 @@ pub(crate) async fn run_intake<S: Backend>(
         Ok(mut accepted) => {
             let record = &mut accepted.record;
             record.summary.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(0);
-            state.store.save_run(record).await?;
+            let s = &record.summary;
+            let event = state.event(
+                &user.name,
+                "intake_saved",
+                &format!("run:{}", record.id),
+                serde_json::json!({
+                    "request_id": request_id.0,
+                    "run_id": record.id,
+                    "site": site,
+                    "format": accepted.format.name(),
+                    "units": s.units,
+                    "samples": record.profiles.len(),
+                    "verified": s.verified,
+                    "not_supported": s.not_supported,
+                    "inconclusive": s.inconclusive,
+                    "alerts": s.alerts,
+                }),
+            );
+            // The run and its `intake_saved` record in one transaction: a crash never leaves a
+            // run nobody is recorded as having saved.
+            state
+                .store
+                .save_run_audited(record, &state.key, event)
+                .await?;
             if let Err(e) = history.children.add_record(record) {
                 tracing::warn!(error = %e, "a saved intake's children cannot be searched");
                 history.unreadable.insert(record.id);
             }
             drop(history);
-            let s = &record.summary;
-            state
-                .audit(
-                    &user.name,
-                    "intake_saved",
-                    &format!("run:{}", record.id),
-                    serde_json::json!({
-                        "request_id": request_id.0,
-                        "run_id": record.id,
-                        "site": site,
-                        "format": accepted.format.name(),
-                        "units": s.units,
-                        "samples": record.profiles.len(),
-                        "verified": s.verified,
-                        "not_supported": s.not_supported,
-                        "inconclusive": s.inconclusive,
-                        "alerts": s.alerts,
-                    }),
-                )
-                .await?;
             Ok(Outcome::Saved(Box::new(accepted)))
         }
         Err(IntakeError::Rejected(rejected)) => {

@@ -65,7 +65,8 @@ use std::sync::Arc;
 
 use lazo_store::lazo_audit::{AuditKey, Event};
 use lazo_store::{
-    AccountStore, AuditStore, ReviewStore, ScreeningStore, StoreError, VerificationStore,
+    AccountStore, AuditStore, AuditedWrites, ReviewStore, ScreeningStore, StoreError,
+    VerificationStore,
 };
 
 pub use auth::{RoleSet, User};
@@ -80,6 +81,7 @@ pub trait Backend:
     VerificationStore
     + AccountStore
     + AuditStore
+    + AuditedWrites
     + ReviewStore
     + ScreeningStore
     + Clone
@@ -92,6 +94,7 @@ impl<T> Backend for T where
     T: VerificationStore
         + AccountStore
         + AuditStore
+        + AuditedWrites
         + ReviewStore
         + ScreeningStore
         + Clone
@@ -188,6 +191,24 @@ impl<S: Backend> AppState<S> {
         }
     }
 
+    /// An audit event happening now, for [`Self::audit`] or a write that appends its record in
+    /// its own transaction ([`AuditedWrites`]).
+    pub fn event(
+        &self,
+        actor: &str,
+        action: &str,
+        target: &str,
+        detail: serde_json::Value,
+    ) -> Event {
+        Event {
+            at: lazo_store::rfc3339_from_unix_ms(self.clock.now_ms()),
+            actor: actor.to_string(),
+            action: action.to_string(),
+            target: target.to_string(),
+            detail: detail.to_string(),
+        }
+    }
+
     /// Appends an audit record now.
     pub async fn audit(
         &self,
@@ -196,13 +217,7 @@ impl<S: Backend> AppState<S> {
         target: &str,
         detail: serde_json::Value,
     ) -> Result<(), StoreError> {
-        let event = Event {
-            at: lazo_store::rfc3339_from_unix_ms(self.clock.now_ms()),
-            actor: actor.to_string(),
-            action: action.to_string(),
-            target: target.to_string(),
-            detail: detail.to_string(),
-        };
+        let event = self.event(actor, action, target, detail);
         self.store.append_audit(&self.key, event).await.map(|_| ())
     }
 }

@@ -102,8 +102,28 @@ pub(crate) async fn sign_off<S: Backend>(
             repeated: true,
         });
     }
-    let saved = match state.store.save_review(&review).await {
-        Ok(Some(saved)) => saved,
+    // The sign-off and its `review_saved` record in one transaction.
+    let audit = |saved: &ReviewRecord| {
+        state.event(
+            &user.name,
+            "review_saved",
+            &format!("unit:{run_id}/{unit_id}"),
+            serde_json::json!({
+                "request_id": request_id.0,
+                "version": saved.version,
+                "decision": saved.decision,
+                "machine_verdict": saved.machine_verdict,
+                "final_verdict": saved.final_verdict,
+                "reason": saved.reason,
+            }),
+        )
+    };
+    let saved = match state
+        .store
+        .save_review_audited(&review, &state.key, audit)
+        .await
+    {
+        Ok(Some((saved, _record))) => saved,
         Ok(None) => return Err(ApiError::not_found("unit")),
         Err(StoreError::Invalid(why)) => return Err(invalid(why)),
         Err(StoreError::Conflict(_)) => {
@@ -128,21 +148,6 @@ pub(crate) async fn sign_off<S: Backend>(
         }
         Err(e) => return Err(e.into()),
     };
-    state
-        .audit(
-            &user.name,
-            "review_saved",
-            &format!("unit:{run_id}/{unit_id}"),
-            serde_json::json!({
-                "request_id": request_id.0,
-                "version": saved.version,
-                "decision": saved.decision,
-                "machine_verdict": saved.machine_verdict,
-                "final_verdict": saved.final_verdict,
-                "reason": saved.reason,
-            }),
-        )
-        .await?;
     Ok(Signed {
         review: saved,
         repeated: false,

@@ -716,6 +716,177 @@ async fn a_child_presented_again_is_alerted_with_the_earlier_run<S: Backend>(app
     assert_eq!(runs, [first.to_string(), second.to_string()]);
 }
 
+/// The run ids of the earlier presentations named by a run's one repeat-child alert (none
+/// without an alert).
+async fn earlier_runs<S: Backend>(app: &App<S>, run: RunId) -> Vec<String> {
+    let alerts = app.state.store.run_alerts(run).await.unwrap();
+    assert!(alerts.len() <= 1, "{alerts:?}");
+    alerts
+        .first()
+        .map(|alert| {
+            let detail: serde_json::Value = serde_json::from_str(&alert.detail_json).unwrap();
+            detail["earlier"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["run_id"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Two instances of the service on one store, each with its own index: before each intake an
+/// instance catches up with the runs the other saved since its last intake.
+async fn runs_saved_by_another_instance_are_caught_up<S: Backend>(app: App<S>) {
+    let people = people();
+    let other = app.restarted();
+    let agent = app.session("agent_a").await;
+    let agent_other = other.session("agent_a").await;
+    let file = |adult: usize, adult_id: &str, child_id: &str| {
+        lazo_formats::write_profiles(&[
+            renamed(&people[adult], adult_id),
+            renamed(&people[3], child_id),
+        ])
+    };
+    let first = app
+        .upload_ok(
+            &agent,
+            "U-500",
+            &family_members(),
+            &lazo_formats::write_profiles(&people[..4]),
+        )
+        .await;
+    let second = other
+        .upload_ok(
+            &agent_other,
+            "U-501",
+            &[("X-1", "father"), ("N-9", "child")],
+            &file(5, "X-1", "N-9"),
+        )
+        .await;
+    assert_eq!(earlier_runs(&other, second).await, [first.to_string()]);
+    let third = app
+        .upload_ok(
+            &agent,
+            "U-502",
+            &[("W-1", "mother"), ("Z-3", "child")],
+            &file(4, "W-1", "Z-3"),
+        )
+        .await;
+    assert_eq!(
+        earlier_runs(&app, third).await,
+        [first.to_string(), second.to_string()]
+    );
+    let fourth = other
+        .upload_ok(
+            &agent_other,
+            "U-503",
+            &[("Q-1", "father"), ("Q-2", "child")],
+            &file(5, "Q-1", "Q-2"),
+        )
+        .await;
+    assert_eq!(
+        earlier_runs(&other, fourth).await,
+        [first.to_string(), second.to_string(), third.to_string()]
+    );
+}
+
+/// Runs deleted outside the service (a retention policy) are forgotten at the next intake,
+/// also when SQLite gives the deleted newest run's key to the next run saved, which the
+/// index's cursor then points at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_runs_are_forgotten_when_their_key_is_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = lazo_store_sqlite::SqliteStore::open(dir.path())
+        .await
+        .unwrap();
+    let app = App::new(store).await;
+    let other = app.restarted();
+    let people = people();
+    let agent = app.session("agent_a").await;
+    let first = app
+        .upload_ok(
+            &agent,
+            "U-600",
+            &family_members(),
+            &lazo_formats::write_profiles(&people[..4]),
+        )
+        .await;
+    let second = app
+        .upload_ok(
+            &agent,
+            "U-601",
+            &[("X-1", "father"), ("N-9", "child")],
+            &lazo_formats::write_profiles(&[
+                renamed(&people[5], "X-1"),
+                renamed(&people[3], "N-9"),
+            ]),
+        )
+        .await;
+    assert_eq!(earlier_runs(&app, second).await, [first.to_string()]);
+    // A refused intake still catches up: the index's cursor is now `second`.
+    let refused = app
+        .upload(
+            &agent,
+            "U-602",
+            &[("X-1", "father"), ("N-9", "child")],
+            "lab.csv",
+            b"not a profile file",
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut conn = sqlx::SqliteConnection::connect(&format!(
+        "sqlite://{}",
+        dir.path().join(lazo_store_sqlite::DATABASE_FILE).display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM runs WHERE id = ?")
+        .bind(second.to_string())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    // Another instance saves an unrelated child: the run takes `second`'s key.
+    let agent_other = other.session("agent_a").await;
+    let third = other
+        .upload_ok(
+            &agent_other,
+            "U-603",
+            &[("X-7", "father"), ("K-1", "child")],
+            &lazo_formats::write_profiles(&[
+                renamed(&people[5], "X-7"),
+                renamed(&people[4], "K-1"),
+            ]),
+        )
+        .await;
+    let fourth = app
+        .upload_ok(
+            &agent,
+            "U-604",
+            &[("W-1", "mother"), ("Z-3", "child")],
+            &lazo_formats::write_profiles(&[
+                renamed(&people[4], "W-1"),
+                renamed(&people[3], "Z-3"),
+            ]),
+        )
+        .await;
+    assert_eq!(earlier_runs(&app, fourth).await, [first.to_string()]);
+    // The run saved by the other instance is indexed: its child comes back.
+    let fifth = app
+        .upload_ok(
+            &agent,
+            "U-605",
+            &[("X-8", "father"), ("K-2", "child")],
+            &lazo_formats::write_profiles(&[
+                renamed(&people[5], "X-8"),
+                renamed(&people[4], "K-2"),
+            ]),
+        )
+        .await;
+    assert!(earlier_runs(&app, fifth).await.contains(&third.to_string()));
+}
+
 // ---- backends ----
 
 async fn on_sqlite<F, Fut>(scenario: F)
@@ -794,5 +965,6 @@ on_both!(
     valid_upload_is_verified_and_saved,
     bad_lines_are_listed_and_nothing_is_saved,
     field_agents_see_their_own_site_only,
-    a_child_presented_again_is_alerted_with_the_earlier_run
+    a_child_presented_again_is_alerted_with_the_earlier_run,
+    runs_saved_by_another_instance_are_caught_up
 );

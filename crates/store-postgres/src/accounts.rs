@@ -2,7 +2,7 @@
 
 use lazo_store::lazo_audit::{self, AuditKey, Digest, Event, Head, Record};
 use lazo_store::{Account, AccountStore, AuditStore, NewAccount, Role, SessionRecord, StoreError};
-use sqlx::postgres::PgRow;
+use sqlx::postgres::{PgConnection, PgRow};
 
 use crate::{PgStore, db, get};
 
@@ -258,40 +258,8 @@ impl AccountStore for PgStore {
 
 impl AuditStore for PgStore {
     async fn append_audit(&self, key: &AuditKey, event: Event) -> Result<Record, StoreError> {
-        // The table lock (EXCLUSIVE: plain reads go on) is taken before the head is read and
-        // held to commit: one chain, also across processes and servers.
         let mut tx = self.pool.begin().await.map_err(db)?;
-        sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE")
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        let head = sqlx::query(
-            "SELECT seq, at, actor, action, target, detail, prev, mac
-                                FROM audit_log ORDER BY seq DESC LIMIT 1",
-        )
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?
-        .as_ref()
-        .map(record_row)
-        .transpose()?
-        .map_or(Head::EMPTY, |r| Head::of(&r));
-        let record = lazo_audit::append(key, head, event);
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor, action, target, detail, prev, mac)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(record.seq as i64)
-        .bind(&record.event.at)
-        .bind(&record.event.actor)
-        .bind(&record.event.action)
-        .bind(&record.event.target)
-        .bind(&record.event.detail)
-        .bind(record.prev.to_hex())
-        .bind(record.mac.to_hex())
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        let record = append_in(&mut tx, key, event).await?;
         tx.commit().await.map_err(db)?;
         Ok(record)
     }
@@ -316,4 +284,48 @@ impl AuditStore for PgStore {
             .map_err(db)?;
         Ok(n.max(0) as u64)
     }
+}
+
+/// Appends `event` to the chain inside the caller's transaction. The table lock (EXCLUSIVE:
+/// plain reads go on) is taken before the head is read and held to the transaction's commit:
+/// one chain, also across processes and servers. Callers that write other tables in the same
+/// transaction call this last, so the lock is held only for the append and the commit (and
+/// nothing waits on another table while holding it: no lock-order cycle).
+pub(crate) async fn append_in(
+    conn: &mut PgConnection,
+    key: &AuditKey,
+    event: Event,
+) -> Result<Record, StoreError> {
+    sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE")
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    let head = sqlx::query(
+        "SELECT seq, at, actor, action, target, detail, prev, mac
+         FROM audit_log ORDER BY seq DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?
+    .as_ref()
+    .map(record_row)
+    .transpose()?
+    .map_or(Head::EMPTY, |r| Head::of(&r));
+    let record = lazo_audit::append(key, head, event);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, target, detail, prev, mac)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(record.seq as i64)
+    .bind(&record.event.at)
+    .bind(&record.event.actor)
+    .bind(&record.event.action)
+    .bind(&record.event.target)
+    .bind(&record.event.detail)
+    .bind(record.prev.to_hex())
+    .bind(record.mac.to_hex())
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(record)
 }

@@ -1,5 +1,6 @@
 //! [`ReviewStore`] on PostgreSQL (migration 0003).
 
+use lazo_store::lazo_audit::{AuditKey, Event, Record};
 use lazo_store::{
     AlertRecord, DashboardCounts, DayWindow, MAX_PAGE, NewReview, Page, QueueItem, ReviewRecord,
     ReviewStore, RunAlert, RunId, StoreError, Verdict, VerdictCounts,
@@ -45,8 +46,20 @@ fn verdict_counts(row: &PgRow) -> Result<VerdictCounts, StoreError> {
 const UNREVIEWED: &str = "FROM run_units u JOIN runs r ON r.run_pk = u.run_pk
      WHERE NOT EXISTS (SELECT 1 FROM reviews v WHERE v.run_pk = u.run_pk AND v.unit_id = u.unit_id)";
 
-impl ReviewStore for PgStore {
-    async fn save_review(&self, review: &NewReview) -> Result<Option<ReviewRecord>, StoreError> {
+/// The type of "no audit record" for `save_review_with`.
+type NoAudit = fn(&ReviewRecord) -> Event;
+
+impl PgStore {
+    /// Saves a sign-off in one transaction; with `audit`, the audit record of the saved review
+    /// is appended in the same transaction, last (see [`lazo_store::AuditedWrites`]).
+    pub(crate) async fn save_review_with<F>(
+        &self,
+        review: &NewReview,
+        audit: Option<(&AuditKey, F)>,
+    ) -> Result<Option<(ReviewRecord, Option<Record>)>, StoreError>
+    where
+        F: FnOnce(&ReviewRecord) -> Event + Send,
+    {
         let reviewed_at_ms = review.validate()?;
         // Two saves that read the same latest version both try to insert the next one; the
         // unique (run, unit, version) lets one through and makes the other a conflict.
@@ -93,8 +106,25 @@ impl ReviewStore for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+        let saved = review.record(machine);
+        let record = match audit {
+            Some((key, event)) => {
+                Some(crate::accounts::append_in(&mut tx, key, event(&saved)).await?)
+            }
+            None => None,
+        };
         tx.commit().await.map_err(db)?;
-        Ok(Some(review.record(machine)))
+        Ok(Some((saved, record)))
+    }
+}
+
+impl ReviewStore for PgStore {
+    async fn save_review(&self, review: &NewReview) -> Result<Option<ReviewRecord>, StoreError> {
+        let no_audit: Option<(&AuditKey, NoAudit)> = None;
+        Ok(self
+            .save_review_with(review, no_audit)
+            .await?
+            .map(|(saved, _)| saved))
     }
 
     async fn unit_reviews(

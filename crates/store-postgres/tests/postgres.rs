@@ -605,6 +605,16 @@ async fn audit_chain_conformance() {
     with_store(|store| async move { conformance::audit_chain(&store).await }).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_saved_since_conformance() {
+    with_store(|store| async move { conformance::runs_saved_since(&store).await }).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audited_writes_conformance() {
+    with_store(|store| async move { conformance::audited_writes(&store).await }).await;
+}
+
 #[tokio::test]
 async fn reviews_conformance() {
     with_store(|store| async move { conformance::reviews(&store).await }).await;

@@ -2,7 +2,7 @@
 
 use lazo_store::lazo_audit::{self, AuditKey, Digest, Event, Head, Record};
 use lazo_store::{Account, AccountStore, AuditStore, NewAccount, Role, SessionRecord, StoreError};
-use sqlx::sqlite::SqliteRow;
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
 use crate::{SqliteStore, db, get};
 
@@ -259,33 +259,7 @@ impl AuditStore for SqliteStore {
         // BEGIN IMMEDIATE takes SQLite's write lock before the head is read: one chain, also
         // across processes.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
-        let head = sqlx::query(
-            "SELECT seq, at, actor, action, target, detail, prev, mac
-                                FROM audit_log ORDER BY seq DESC LIMIT 1",
-        )
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?
-        .as_ref()
-        .map(record_row)
-        .transpose()?
-        .map_or(Head::EMPTY, |r| Head::of(&r));
-        let record = lazo_audit::append(key, head, event);
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor, action, target, detail, prev, mac)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(record.seq as i64)
-        .bind(&record.event.at)
-        .bind(&record.event.actor)
-        .bind(&record.event.action)
-        .bind(&record.event.target)
-        .bind(&record.event.detail)
-        .bind(record.prev.to_hex())
-        .bind(record.mac.to_hex())
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        let record = append_in(&mut tx, key, event).await?;
         tx.commit().await.map_err(db)?;
         Ok(record)
     }
@@ -310,4 +284,41 @@ impl AuditStore for SqliteStore {
             .map_err(db)?;
         Ok(n.max(0) as u64)
     }
+}
+
+/// Appends `event` to the chain inside a transaction that already holds SQLite's write lock
+/// (`BEGIN IMMEDIATE`): the head read here stays the head until that transaction commits.
+pub(crate) async fn append_in(
+    conn: &mut SqliteConnection,
+    key: &AuditKey,
+    event: Event,
+) -> Result<Record, StoreError> {
+    let head = sqlx::query(
+        "SELECT seq, at, actor, action, target, detail, prev, mac
+         FROM audit_log ORDER BY seq DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?
+    .as_ref()
+    .map(record_row)
+    .transpose()?
+    .map_or(Head::EMPTY, |r| Head::of(&r));
+    let record = lazo_audit::append(key, head, event);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, target, detail, prev, mac)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(record.seq as i64)
+    .bind(&record.event.at)
+    .bind(&record.event.actor)
+    .bind(&record.event.action)
+    .bind(&record.event.target)
+    .bind(&record.event.detail)
+    .bind(record.prev.to_hex())
+    .bind(record.mac.to_hex())
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(record)
 }

@@ -30,10 +30,12 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use lazo_store::lazo_audit::{AuditKey, Event, Record};
 use lazo_store::{
-    AlertRecord, CustodyRecord, LocusCalls, MAX_PAGE, MemberRole, ProfileRecord, RunDetail,
-    RunFilter, RunId, RunKind, RunRecord, RunSummary, RunSummaryRow, StoreError, UnitMember,
-    UnitRecord, UnitRow, Verdict, VerificationStore, unix_ms_from_rfc3339,
+    AlertRecord, AuditedWrites, CustodyRecord, LocusCalls, MAX_PAGE, MemberRole, NewReview,
+    ProfileRecord, ReviewRecord, RunDetail, RunFilter, RunId, RunKind, RunRecord, RunSummary,
+    RunSummaryRow, SavedRuns, StoreError, UnitMember, UnitRecord, UnitRow, Verdict,
+    VerificationStore, unix_ms_from_rfc3339,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -190,8 +192,14 @@ pub fn save_run_blocking(data_dir: &Path, run: &RunRecord) -> Result<RunId, Stor
     })?
 }
 
-impl VerificationStore for SqliteStore {
-    async fn save_run(&self, run: &RunRecord) -> Result<RunId, StoreError> {
+impl SqliteStore {
+    /// Saves `run` in one transaction; with `audit`, the audit record is appended in the same
+    /// transaction, last (see [`lazo_store::AuditedWrites`]).
+    async fn save_run_with(
+        &self,
+        run: &RunRecord,
+        audit: Option<(&AuditKey, Event)>,
+    ) -> Result<Option<Record>, StoreError> {
         run.validate()?;
         let started_at_ms = unix_ms_from_rfc3339(&run.started_at)?;
         // Everything is encoded before the write lock is taken.
@@ -313,8 +321,85 @@ impl VerificationStore for SqliteStore {
             .map_err(db)?;
         }
         // On any error above, dropping `tx` rolls the whole run back.
+        let record = match audit {
+            Some((key, event)) => Some(accounts::append_in(&mut tx, key, event).await?),
+            None => None,
+        };
         tx.commit().await.map_err(db)?;
-        Ok(run.id)
+        Ok(record)
+    }
+}
+
+impl AuditedWrites for SqliteStore {
+    async fn save_run_audited(
+        &self,
+        run: &RunRecord,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Record, StoreError> {
+        self.save_run_with(run, Some((key, event)))
+            .await?
+            .ok_or_else(|| StoreError::Backend("the run was saved without its audit record".into()))
+    }
+
+    async fn save_review_audited<F>(
+        &self,
+        review: &NewReview,
+        key: &AuditKey,
+        event: F,
+    ) -> Result<Option<(ReviewRecord, Record)>, StoreError>
+    where
+        F: FnOnce(&ReviewRecord) -> Event + Send,
+    {
+        match self.save_review_with(review, Some((key, event))).await? {
+            None => Ok(None),
+            Some((saved, Some(record))) => Ok(Some((saved, record))),
+            Some((_, None)) => Err(StoreError::Backend(
+                "the review was saved without its audit record".into(),
+            )),
+        }
+    }
+}
+
+impl VerificationStore for SqliteStore {
+    async fn save_run(&self, run: &RunRecord) -> Result<RunId, StoreError> {
+        self.save_run_with(run, None).await.map(|_| run.id)
+    }
+
+    async fn runs_saved_since(&self, from: u64, limit: u32) -> Result<SavedRuns, StoreError> {
+        // One statement, one snapshot. SQLite has one writer at a time, so `run_pk` (the rowid)
+        // is given in commit order; deleting the newest run lets its rowid be given again,
+        // which the reader detects by asking from its last cursor inclusive.
+        let rows = sqlx::query(
+            "SELECT t.total, r.run_pk, r.id
+             FROM (SELECT count(*) AS total FROM runs) AS t
+             LEFT JOIN (SELECT run_pk, id FROM runs WHERE run_pk >= ? ORDER BY run_pk LIMIT ?)
+                 AS r ON 1 = 1
+             ORDER BY r.run_pk",
+        )
+        .bind(i64::try_from(from).unwrap_or(i64::MAX))
+        .bind(i64::from(limit.min(MAX_PAGE)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let mut page = SavedRuns::default();
+        for row in &rows {
+            page.total = u64::try_from(get::<i64>(row, "total")?).unwrap_or(0);
+            let (Some(pk), Some(id)) = (
+                get::<Option<i64>>(row, "run_pk")?,
+                get::<Option<String>>(row, "id")?,
+            ) else {
+                continue;
+            };
+            let id = id
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("run id {id:?}")))?;
+            page.runs.push((
+                u64::try_from(pk).map_err(|_| StoreError::Corrupt(format!("run_pk {pk}")))?,
+                id,
+            ));
+        }
+        Ok(page)
     }
 
     async fn count_runs_where(&self, filter: &RunFilter) -> Result<u64, StoreError> {

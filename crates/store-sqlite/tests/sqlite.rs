@@ -352,6 +352,18 @@ async fn audit_chain_conformance() {
     conformance::audit_chain(&store).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_saved_since_conformance() {
+    let (_dir, store) = fresh().await;
+    conformance::runs_saved_since(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audited_writes_conformance() {
+    let (_dir, store) = fresh().await;
+    conformance::audited_writes(&store).await;
+}
+
 #[tokio::test]
 async fn reviews_conformance() {
     let (_dir, store) = fresh().await;

@@ -353,6 +353,85 @@ pub async fn failed_save_leaves_nothing<S: VerificationStore>(store: &S) {
     assert_eq!(store.load_run(id).await.unwrap(), Some(run));
 }
 
+/// Runs in commit order from a cursor ([`VerificationStore::runs_saved_since`]): saving order,
+/// not start order; inclusive of the cursor; paged; the total in the same answer; and a reader
+/// catching up from its last cursor while writers save concurrently misses no run.
+pub async fn runs_saved_since<S: VerificationStore + Clone + 'static>(store: &S) {
+    let empty = store.runs_saved_since(0, 10).await.unwrap();
+    assert_eq!(empty, crate::SavedRuns::default());
+    // Saved later but started earlier: listed after.
+    let a = sample_run(800, "2026-11-05T09:00:00Z");
+    let b = sample_run(801, "2026-11-01T09:00:00Z");
+    store.save_run(&a).await.unwrap();
+    store.save_run(&b).await.unwrap();
+    let page = store.runs_saved_since(0, 10).await.unwrap();
+    assert_eq!(page.total, 2);
+    let ids: Vec<RunId> = page.runs.iter().map(|r| r.1).collect();
+    assert_eq!(ids, [a.id, b.id]);
+    let (ca, cb) = (page.runs[0].0, page.runs[1].0);
+    assert!(ca < cb);
+    assert_eq!(
+        store.runs_saved_since(cb, 10).await.unwrap().runs,
+        vec![(cb, b.id)]
+    );
+    assert_eq!(
+        store.runs_saved_since(cb + 1, 10).await.unwrap(),
+        crate::SavedRuns {
+            total: 2,
+            runs: Vec::new()
+        }
+    );
+    assert_eq!(
+        store.runs_saved_since(0, 1).await.unwrap().runs,
+        vec![(ca, a.id)]
+    );
+
+    // Writers save concurrently while a reader catches up from its last cursor: at the end
+    // it has seen every run, each once.
+    let writers: Vec<_> = (0..12u128)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .save_run(&sample_run(810 + n, "2026-11-06T09:00:00Z"))
+                    .await
+                    .unwrap();
+            })
+        })
+        .collect();
+    let mut seen = vec![a.id, b.id];
+    let mut cursor = cb;
+    /// One catch-up: the runs from `cursor` on are added to `seen`; returns the total.
+    async fn catch_up<S: VerificationStore>(
+        store: &S,
+        seen: &mut Vec<RunId>,
+        cursor: &mut u64,
+    ) -> u64 {
+        let page = store.runs_saved_since(*cursor, 3).await.unwrap();
+        for (c, id) in page.runs {
+            assert!(c >= *cursor);
+            if !seen.contains(&id) {
+                seen.push(id);
+            }
+            *cursor = c;
+        }
+        page.total
+    }
+    while !writers.iter().all(|w| w.is_finished()) {
+        catch_up(store, &mut seen, &mut cursor).await;
+        tokio::task::yield_now().await;
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    // Pages of three: a few more catch-ups reach the end (a run missed stays missed).
+    for _ in 0..20 {
+        catch_up(store, &mut seen, &mut cursor).await;
+    }
+    assert_eq!(seen.len(), 14);
+    assert_eq!(store.count_runs().await.unwrap(), 14);
+}
+
 /// Intake runs: the site and the chain of custody come back as saved; listings filter by site
 /// (a run without a site matches no site filter); a custody row that breaks the schema fails
 /// the whole save.
@@ -664,6 +743,134 @@ pub async fn audit_chain<S: crate::AuditStore + Clone + 'static>(store: &S) {
     // Another key does not verify.
     let other = AuditKey::new(vec![8u8; 32]).unwrap();
     assert!(crate::verify_audit(store, &other).await.unwrap().is_err());
+}
+
+/// Saves with their audit record ([`crate::AuditedWrites`]): the run or review and its record
+/// are written together or not at all; a refused save appends nothing; concurrent audited saves
+/// and plain appends still form one verified chain with exactly one record per saved run.
+pub async fn audited_writes<S: crate::AuditedWrites + Clone + 'static>(store: &S) {
+    use lazo_audit::{AuditKey, Event};
+    let key = AuditKey::new(vec![5u8; 32]).unwrap();
+    let event = |action: &str, target: String| Event {
+        at: "2026-11-23T10:00:00Z".into(),
+        actor: "maria".into(),
+        action: action.into(),
+        target,
+        detail: "{}".into(),
+    };
+    let run = sample_intake(700, "2026-11-03T09:00:00Z", "Tapachula");
+    let target = format!("run:{}", run.id);
+    let record = store
+        .save_run_audited(&run, &key, event("intake_saved", target.clone()))
+        .await
+        .unwrap();
+    assert_eq!(record.seq, 1);
+    assert_eq!(record.event.target, target);
+    assert_eq!(store.load_run(run.id).await.unwrap(), Some(run.clone()));
+    assert_eq!(store.audit_records(0, 10).await.unwrap(), vec![record]);
+
+    // Refused saves (the same id again; a unit twice, failing after rows were written):
+    // nothing is saved and nothing is audited.
+    let err = store
+        .save_run_audited(&run, &key, event("intake_saved", target.clone()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let mut dup_unit = sample_intake(701, "2026-11-03T10:00:00Z", "Tapachula");
+    dup_unit.units[2].unit_id = "U0001".into();
+    let err = store
+        .save_run_audited(&dup_unit, &key, event("intake_saved", "run:701".into()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_empty_run(store, dup_unit.id).await;
+    assert_eq!(store.count_audit().await.unwrap(), 1);
+    assert_eq!(store.count_runs().await.unwrap(), 1);
+
+    // Concurrent audited saves interleaved with plain appends: one chain, no gaps, and each
+    // run's record exactly once.
+    let mut tasks = Vec::new();
+    for n in 0..8u128 {
+        let (store, key) = (store.clone(), key.clone());
+        tasks.push(tokio::spawn(async move {
+            let run = sample_run(710 + n, "2026-11-04T09:00:00Z");
+            let target = format!("run:{}", run.id);
+            store
+                .save_run_audited(&run, &key, event("intake_saved", target))
+                .await
+                .unwrap();
+            store
+                .append_audit(&key, event("read_child", format!("unit:{n}")))
+                .await
+                .unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let verified = crate::verify_audit(store, &key).await.unwrap().unwrap();
+    assert_eq!(verified.records, 17);
+    let records = store.audit_records(0, 100).await.unwrap();
+    for n in 0..8u128 {
+        let target = format!("run:{}", RunId::from_u128(710 + n));
+        assert_eq!(
+            records.iter().filter(|r| r.event.target == target).count(),
+            1,
+            "{target}"
+        );
+        assert!(
+            store
+                .get_run(RunId::from_u128(710 + n))
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    // A sign-off and its record together; the event sees the version given to the review.
+    let review = new_review(
+        700,
+        "U0001",
+        0,
+        crate::Decision::Confirmed,
+        Verdict::Verified,
+        None,
+    );
+    let (saved, record) = store
+        .save_review_audited(&review, &key, |r| {
+            event(
+                "review_saved",
+                format!("unit:{}/{}#{}", r.run_id, r.unit_id, r.version),
+            )
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(saved.version, 1);
+    assert_eq!(record.seq, 18);
+    assert_eq!(record.event.target, format!("unit:{}/U0001#1", run.id));
+    assert_eq!(
+        store.unit_reviews(run.id, "U0001").await.unwrap(),
+        vec![saved]
+    );
+    // Stale, and of a unit that does not exist: nothing written, nothing audited.
+    let err = store
+        .save_review_audited(&review, &key, |_| event("review_saved", "stale".into()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let mut missing = review.clone();
+    missing.unit_id = "U0404".into();
+    assert!(
+        store
+            .save_review_audited(&missing, &key, |_| event("review_saved", "missing".into()))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.unit_reviews(run.id, "U0001").await.unwrap().len(), 1);
+    assert_eq!(store.count_audit().await.unwrap(), 18);
+    assert!(crate::verify_audit(store, &key).await.unwrap().is_ok());
 }
 
 /// A sign-off of unit `unit_id` in run `run` by `sofia`.

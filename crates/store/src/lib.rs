@@ -88,6 +88,7 @@ mod error;
 #[macro_use]
 mod record;
 mod account;
+mod audited;
 mod review;
 mod screening;
 mod store;
@@ -99,6 +100,7 @@ pub mod conformance;
 pub use account::{
     Account, AccountStore, AuditStore, NewAccount, Role, SessionRecord, verify_audit,
 };
+pub use audited::AuditedWrites;
 pub use error::StoreError;
 pub use lazo_audit;
 pub use record::{
@@ -114,6 +116,6 @@ pub use screening::{
     ScreeningRecord, ScreeningSignOff, ScreeningStatus, ScreeningStore, ScreeningSummary,
     ScreeningTimes, validate_completion, validate_sign_off,
 };
-pub use store::{MAX_PAGE, VerificationStore};
+pub use store::{MAX_PAGE, SavedRuns, VerificationStore};
 pub use timestamp::{rfc3339_from_unix_ms, unix_ms_from_rfc3339};
 pub use uuid::Uuid;

@@ -10,6 +10,15 @@ use crate::{
 /// Most rows [`VerificationStore::list_runs`] returns at once, whatever `limit` asks for.
 pub const MAX_PAGE: u32 = 500;
 
+/// A page of runs in the order their saves committed ([`VerificationStore::runs_saved_since`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SavedRuns {
+    /// How many runs are stored, read in the same snapshot as `runs`.
+    pub total: u64,
+    /// `(cursor, id)`, cursors increasing.
+    pub runs: Vec<(u64, RunId)>,
+}
+
 /// Where verification runs are kept. Runs are immutable once saved: there is no update.
 ///
 /// The methods are `async` because the callers that matter most (the web service, PostgreSQL)
@@ -30,6 +39,21 @@ pub trait VerificationStore: Send + Sync {
     /// sample id twice within the run, is a [`StoreError::Conflict`]; values the schema refuses
     /// (invalid JSON, an alert about a unit not in the run) are [`StoreError::Invalid`].
     fn save_run(&self, run: &RunRecord) -> impl Future<Output = Result<RunId, StoreError>> + Send;
+
+    /// Runs whose cursor is `from` or greater, in the order their saves committed, at most
+    /// `limit` (capped at [`MAX_PAGE`]), with the number of runs stored, all read in one
+    /// snapshot: how a reader that keeps something for every run (the service's repeat-child
+    /// index) catches up without listing every run. Backends serialise saves of runs, so a run
+    /// whose save commits later has a greater cursor than every run visible before it: a reader
+    /// who has seen every run up to cursor `c` misses nothing by asking from `c`. Asking from
+    /// the last cursor seen (inclusive) lets the reader check that run is still there under it
+    /// (a deleted run's cursor may be given again); comparing `total` with the runs it knows
+    /// tells it whether runs were deleted.
+    fn runs_saved_since(
+        &self,
+        from: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<SavedRuns, StoreError>> + Send;
 
     /// How many runs are stored (for pagination).
     fn count_runs(&self) -> impl Future<Output = Result<u64, StoreError>> + Send {
