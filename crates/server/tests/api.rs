@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -15,7 +17,7 @@ use lazo_server::password::{self, Cost};
 use lazo_server::{AppState, Backend, Clock, Config, ManualClock, route_table, router};
 use lazo_store::lazo_audit::AuditKey;
 use lazo_store::{NewAccount, Role, RunId, ScreeningId, conformance};
-use sqlx::{AssertSqlSafe, Connection};
+use sqlx::Connection;
 use tower::ServiceExt;
 
 const RUN: u128 = 0x5eed;
@@ -2479,60 +2481,19 @@ where
     F: FnOnce(App<lazo_store_sqlite::SqliteStore>) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let dir = tempfile::tempdir().unwrap();
-    let store = lazo_store_sqlite::SqliteStore::open(dir.path())
-        .await
-        .unwrap();
-    scenario(App::new(store).await).await;
-}
-
-fn pg_server() -> Option<String> {
-    ["LAZO_TEST_POSTGRES_URL", "DATABASE_URL"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .find(|u| lazo_store_postgres::is_postgres_url(u))
+    common::with_sqlite(|store| async move { scenario(App::new(store).await).await }).await;
 }
 
 /// Runs the scenario in a schema of its own (dropped afterwards); skipped without a server.
 async fn on_postgres<F, Fut>(scenario: F)
 where
-    F: FnOnce(App<lazo_store_postgres::PgStore>, String) -> Fut,
+    F: FnOnce(App<lazo_store_postgres::PgStore>, String) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let Some(server) = pg_server() else {
-        eprintln!("lazo-server: PostgreSQL scenario SKIPPED (no DATABASE_URL)");
-        return;
-    };
-    let schema = format!("lazo_srv_{}", uuid_simple());
-    let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let sep = if server.contains('?') { '&' } else { '?' };
-    let url = format!("{server}{sep}options=-c%20search_path%3D{schema}");
-    let store = lazo_store_postgres::PgStore::connect(&url).await.unwrap();
-    let app = App::new(store.clone()).await;
-    let outcome = tokio::spawn(scenario(app, url)).await;
-    store.close().await;
-    sqlx::raw_sql(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
-}
-
-fn uuid_simple() -> String {
-    format!("{:032x}", rand_u128())
-}
-
-fn rand_u128() -> u128 {
-    use std::hash::{BuildHasher, RandomState};
-    let a = RandomState::new().hash_one(1u8);
-    let b = RandomState::new().hash_one(2u8);
-    (u128::from(a) << 64) | u128::from(b)
+    common::with_postgres("lazo-server", |store, url| async move {
+        scenario(App::new(store).await, url).await;
+    })
+    .await;
 }
 
 /// A screening straight into the store at `site`, apprehended at `apprehended` (RFC 3339 in

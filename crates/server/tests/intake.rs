@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -19,7 +21,7 @@ use lazo_server::{AppState, Backend, Config, ManualClock, router};
 use lazo_sim::Simulator;
 use lazo_store::lazo_audit::AuditKey;
 use lazo_store::{NewAccount, Role, RunId, RunKind, Verdict};
-use sqlx::{AssertSqlSafe, Connection};
+use sqlx::Connection;
 use tower::ServiceExt;
 
 const T0: i64 = 1_795_000_000_000;
@@ -894,56 +896,19 @@ where
     F: FnOnce(App<lazo_store_sqlite::SqliteStore>) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let dir = tempfile::tempdir().unwrap();
-    let store = lazo_store_sqlite::SqliteStore::open(dir.path())
-        .await
-        .unwrap();
-    scenario(App::new(store).await).await;
-}
-
-fn pg_server() -> Option<String> {
-    ["LAZO_TEST_POSTGRES_URL", "DATABASE_URL"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .find(|u| lazo_store_postgres::is_postgres_url(u))
+    common::with_sqlite(|store| async move { scenario(App::new(store).await).await }).await;
 }
 
 /// Runs the scenario in a schema of its own (dropped afterwards); skipped without a server.
 async fn on_postgres<F, Fut>(scenario: F)
 where
-    F: FnOnce(App<lazo_store_postgres::PgStore>) -> Fut,
+    F: FnOnce(App<lazo_store_postgres::PgStore>) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let Some(server) = pg_server() else {
-        eprintln!("lazo-server intake: PostgreSQL scenario SKIPPED (no DATABASE_URL)");
-        return;
-    };
-    let schema = format!("lazo_intake_{:032x}", rand_u128());
-    let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let sep = if server.contains('?') { '&' } else { '?' };
-    let url = format!("{server}{sep}options=-c%20search_path%3D{schema}");
-    let store = lazo_store_postgres::PgStore::connect(&url).await.unwrap();
-    let app = App::new(store.clone()).await;
-    let outcome = tokio::spawn(scenario(app)).await;
-    store.close().await;
-    sqlx::raw_sql(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
-}
-
-fn rand_u128() -> u128 {
-    use std::hash::{BuildHasher, RandomState};
-    let a = RandomState::new().hash_one(1u8);
-    let b = RandomState::new().hash_one(2u8);
-    (u128::from(a) << 64) | u128::from(b)
+    common::with_postgres("lazo-server intake", |store, _| async move {
+        scenario(App::new(store).await).await;
+    })
+    .await;
 }
 
 macro_rules! on_both {
