@@ -65,8 +65,8 @@ use std::sync::Arc;
 
 use lazo_store::lazo_audit::{AuditKey, Event};
 use lazo_store::{
-    AccountStore, AuditStore, AuditedWrites, ReviewStore, ScreeningStore, StoreError,
-    VerificationStore,
+    AccountStore, AuditStore, AuditedScreenings, AuditedWrites, ReviewStore, ScreeningStore,
+    StoreError, VerificationStore,
 };
 
 pub use auth::{RoleSet, User};
@@ -82,6 +82,7 @@ pub trait Backend:
     + AccountStore
     + AuditStore
     + AuditedWrites
+    + AuditedScreenings
     + ReviewStore
     + ScreeningStore
     + Clone
@@ -95,6 +96,7 @@ impl<T> Backend for T where
         + AccountStore
         + AuditStore
         + AuditedWrites
+        + AuditedScreenings
         + ReviewStore
         + ScreeningStore
         + Clone

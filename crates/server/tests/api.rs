@@ -1916,6 +1916,8 @@ async fn screening_api_clock_and_access<S: Backend>(app: App<S>) {
         .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     assert_eq!(saved.json()["revision"], 1);
+    // A refused change writes nothing and audits nothing.
+    let before_stale = app.audit_len().await;
     let stale = app
         .patch_json(
             &format!("{path}/answers"),
@@ -1925,6 +1927,7 @@ async fn screening_api_clock_and_access<S: Backend>(app: App<S>) {
         .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
     assert_eq!(stale.json()["error"]["code"], "conflict");
+    assert_eq!(app.audit_len().await, before_stale);
     let read = app.get(&path, Some(&agent)).await.json();
     assert_eq!(read["answers"]["q_hurt"], "declined");
     // Having worked for someone calls for the questions about pay and harm; not knowing
@@ -2143,6 +2146,7 @@ async fn screening_api_clock_and_access<S: Backend>(app: App<S>) {
         signed.json()["screening"]["sign_off"]["signed_by"],
         "supervisor"
     );
+    let before_twice = app.audit_len().await;
     let twice = app
         .post_json(
             &format!("{path}/sign"),
@@ -2151,6 +2155,7 @@ async fn screening_api_clock_and_access<S: Backend>(app: App<S>) {
         )
         .await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
+    assert_eq!(app.audit_len().await, before_twice);
     let all = app
         .get("/api/screenings?status=signed", Some(&supervisor))
         .await
