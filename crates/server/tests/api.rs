@@ -2933,6 +2933,16 @@ async fn first_admin_must_change_password() {
         .await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
     assert_eq!(app.get("/", Some(&cookie)).await.status, StatusCode::OK);
+    // The account and the password change were each saved with their record.
+    let actions = app.actions().await;
+    for action in ["account_created", "password_changed"] {
+        assert_eq!(
+            actions.iter().filter(|a| *a == action).count(),
+            1,
+            "{action}: {actions:?}"
+        );
+    }
+    app.verify_chain().await.unwrap();
 }
 
 /// The OpenAPI document names every JSON route of the route table, with the method, the path

@@ -1,7 +1,9 @@
 //! [`AccountStore`] and [`AuditStore`] on PostgreSQL (migration 0002).
 
 use lazo_store::lazo_audit::{self, AuditKey, Digest, Event, Head, Record};
-use lazo_store::{Account, AccountStore, AuditStore, NewAccount, Role, SessionRecord, StoreError};
+use lazo_store::{
+    Account, AccountStore, AuditStore, AuditedAccounts, NewAccount, Role, SessionRecord, StoreError,
+};
 use sqlx::postgres::{PgConnection, PgRow};
 
 use crate::{PgStore, db, get};
@@ -46,22 +48,155 @@ fn record_row(row: &PgRow) -> Result<Record, StoreError> {
     })
 }
 
-impl AccountStore for PgStore {
-    async fn create_account(&self, a: &NewAccount) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO accounts (name, role, site, password_hash, must_change_password,
-                 created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&a.name)
-        .bind(a.role.as_str())
-        .bind(a.site.as_deref())
-        .bind(&a.password_hash)
-        .bind(a.must_change_password)
-        .bind(&a.created_at)
-        .execute(&self.pool)
+/// Creates an account inside the caller's transaction.
+async fn create_account_in(conn: &mut PgConnection, a: &NewAccount) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO accounts (name, role, site, password_hash, must_change_password,
+             created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&a.name)
+    .bind(a.role.as_str())
+    .bind(a.site.as_deref())
+    .bind(&a.password_hash)
+    .bind(a.must_change_password)
+    .bind(&a.created_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Sets a password inside the caller's transaction; `false` when there is no such account.
+async fn set_password_in(
+    conn: &mut PgConnection,
+    name: &str,
+    password_hash: &str,
+    must_change: bool,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE accounts SET password_hash = $1, must_change_password = $2,
+             failed_sign_ins = 0, locked_until_ms = NULL
+         WHERE name = $3",
+    )
+    .bind(password_hash)
+    .bind(must_change)
+    .bind(name)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Disables (ending its sessions) or re-enables an account inside the caller's transaction.
+async fn set_disabled_in(
+    conn: &mut PgConnection,
+    name: &str,
+    disabled: bool,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE accounts SET disabled = $1 WHERE name = $2")
+        .bind(disabled)
+        .bind(name)
+        .execute(&mut *conn)
         .await
         .map_err(db)?;
-        Ok(())
+    if disabled {
+        sqlx::query(
+            "DELETE FROM sessions
+             WHERE account_pk = (SELECT account_pk FROM accounts WHERE name = $1)",
+        )
+        .bind(name)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets or clears the TOTP secret inside the caller's transaction.
+async fn set_totp_secret_in(
+    conn: &mut PgConnection,
+    name: &str,
+    secret: Option<&str>,
+) -> Result<bool, StoreError> {
+    let done =
+        sqlx::query("UPDATE accounts SET totp_secret = $1, totp_last_step = NULL WHERE name = $2")
+            .bind(secret)
+            .bind(name)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The account changes with their audit records, the append last in each change's transaction
+/// (see [`lazo_store::AuditedAccounts`]).
+impl AuditedAccounts for PgStore {
+    async fn create_account_audited(
+        &self,
+        account: &NewAccount,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Record, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        create_account_in(&mut tx, account).await?;
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(record)
+    }
+
+    async fn set_password_audited(
+        &self,
+        name: &str,
+        password_hash: &str,
+        must_change: bool,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Option<Record>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if !set_password_in(&mut tx, name, password_hash, must_change).await? {
+            return Ok(None);
+        }
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Some(record))
+    }
+
+    async fn set_disabled_audited(
+        &self,
+        name: &str,
+        disabled: bool,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Option<Record>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if !set_disabled_in(&mut tx, name, disabled).await? {
+            return Ok(None);
+        }
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Some(record))
+    }
+
+    async fn set_totp_secret_audited(
+        &self,
+        name: &str,
+        secret: Option<&str>,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Option<Record>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if !set_totp_secret_in(&mut tx, name, secret).await? {
+            return Ok(None);
+        }
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Some(record))
+    }
+}
+
+impl AccountStore for PgStore {
+    async fn create_account(&self, a: &NewAccount) -> Result<(), StoreError> {
+        create_account_in(&mut *self.pool.acquire().await.map_err(db)?, a).await
     }
 
     async fn account(&self, name: &str) -> Result<Option<Account>, StoreError> {
@@ -89,40 +224,20 @@ impl AccountStore for PgStore {
         password_hash: &str,
         must_change: bool,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE accounts SET password_hash = $1, must_change_password = $2,
-                 failed_sign_ins = 0, locked_until_ms = NULL
-             WHERE name = $3",
+        set_password_in(
+            &mut *self.pool.acquire().await.map_err(db)?,
+            name,
+            password_hash,
+            must_change,
         )
-        .bind(password_hash)
-        .bind(must_change)
-        .bind(name)
-        .execute(&self.pool)
         .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
     }
 
     async fn set_disabled(&self, name: &str, disabled: bool) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await.map_err(db)?;
-        let done = sqlx::query("UPDATE accounts SET disabled = $1 WHERE name = $2")
-            .bind(disabled)
-            .bind(name)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        if disabled {
-            sqlx::query(
-                "DELETE FROM sessions
-                 WHERE account_pk = (SELECT account_pk FROM accounts WHERE name = $1)",
-            )
-            .bind(name)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
+        let done = set_disabled_in(&mut tx, name, disabled).await?;
         tx.commit().await.map_err(db)?;
-        Ok(done.rows_affected() == 1)
+        Ok(done)
     }
 
     async fn record_failed_sign_in(
@@ -152,15 +267,7 @@ impl AccountStore for PgStore {
     }
 
     async fn set_totp_secret(&self, name: &str, secret: Option<&str>) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE accounts SET totp_secret = $1, totp_last_step = NULL WHERE name = $2",
-        )
-        .bind(secret)
-        .bind(name)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+        set_totp_secret_in(&mut *self.pool.acquire().await.map_err(db)?, name, secret).await
     }
 
     async fn claim_totp_step(&self, name: &str, step: i64) -> Result<bool, StoreError> {

@@ -473,3 +473,9 @@ async fn audited_screenings_conformance() {
     let (_dir, store) = fresh().await;
     conformance::audited_screenings(&store).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audited_accounts_conformance() {
+    let (_dir, store) = fresh().await;
+    conformance::audited_accounts(&store).await;
+}

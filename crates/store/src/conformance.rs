@@ -1185,6 +1185,231 @@ pub async fn audited_screenings<S: crate::AuditedScreenings + Clone + 'static>(s
     }
 }
 
+/// Account changes with their audit records ([`crate::AuditedAccounts`]): each change and its
+/// record together; a name taken or an account that does not exist writes and audits nothing;
+/// concurrent audited changes and plain appends keep one verifying chain.
+pub async fn audited_accounts<S: crate::AuditedAccounts + Clone + 'static>(store: &S) {
+    use crate::{Role, SessionRecord};
+    use lazo_audit::{AuditKey, Event};
+    const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    let key = AuditKey::new(vec![7u8; 32]).unwrap();
+    let event = |action: &str, name: &str| Event {
+        at: "2026-11-23T10:00:00Z".into(),
+        actor: "cli:admin".into(),
+        action: action.into(),
+        target: format!("account:{name}"),
+        detail: "{}".into(),
+    };
+
+    let record = store
+        .create_account_audited(
+            &new_account("maria", Role::FieldAgent),
+            &key,
+            event("account_created", "maria"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (record.seq, record.event.action.as_str()),
+        (1, "account_created")
+    );
+    assert_eq!(store.audit_records(0, 10).await.unwrap(), vec![record]);
+    assert_eq!(
+        store.account("maria").await.unwrap().unwrap().role,
+        Role::FieldAgent
+    );
+    // The name taken: nothing written, nothing audited.
+    let err = store
+        .create_account_audited(
+            &new_account("maria", Role::Admin),
+            &key,
+            event("account_created", "maria"),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(
+        store.account("maria").await.unwrap().unwrap().role,
+        Role::FieldAgent
+    );
+    assert_eq!(store.count_audit().await.unwrap(), 1);
+
+    // Password, second factor and disabling, each with its record; no such account: none.
+    let record = store
+        .set_password_audited(
+            "maria",
+            "$argon2id$new",
+            false,
+            &key,
+            event("password_changed", "maria"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (record.seq, record.event.action.as_str()),
+        (2, "password_changed")
+    );
+    assert_eq!(
+        store.account("maria").await.unwrap().unwrap().password_hash,
+        "$argon2id$new"
+    );
+    // A secret the schema refuses (too short): nothing written, nothing audited.
+    let err = store
+        .set_totp_secret_audited(
+            "maria",
+            Some("JBSWY3DP"),
+            &key,
+            event("totp_enrolled", "maria"),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert!(
+        store
+            .account("maria")
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .is_none()
+    );
+    assert_eq!(store.count_audit().await.unwrap(), 2);
+    let record = store
+        .set_totp_secret_audited("maria", Some(SECRET), &key, event("totp_enrolled", "maria"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.seq, 3);
+    assert_eq!(
+        store
+            .account("maria")
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .as_deref(),
+        Some(SECRET)
+    );
+    let record = store
+        .set_totp_secret_audited("maria", None, &key, event("totp_reset", "maria"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.seq, 4);
+    assert!(
+        store
+            .account("maria")
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .is_none()
+    );
+    store
+        .create_session(&SessionRecord {
+            token_hash: "ab".repeat(32),
+            account: "maria".into(),
+            csrf_token: "csrf".into(),
+            created_ms: 1,
+            last_seen_ms: 1,
+        })
+        .await
+        .unwrap();
+    let record = store
+        .set_disabled_audited("maria", true, &key, event("account_disabled", "maria"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (record.seq, record.event.action.as_str()),
+        (5, "account_disabled")
+    );
+    assert!(store.account("maria").await.unwrap().unwrap().disabled);
+    assert!(store.session(&"ab".repeat(32)).await.unwrap().is_none());
+    assert!(
+        store
+            .set_password_audited(
+                "nobody",
+                "$argon2id$x",
+                true,
+                &key,
+                event("password_reset", "nobody")
+            )
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .set_disabled_audited("nobody", true, &key, event("account_disabled", "nobody"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .set_totp_secret_audited("nobody", None, &key, event("totp_reset", "nobody"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.account("nobody").await.unwrap().is_none());
+    assert_eq!(store.count_audit().await.unwrap(), 5);
+
+    // Concurrent audited changes and plain appends: one chain, each change's record once.
+    let mut tasks = Vec::new();
+    for n in 0..8 {
+        let (store, key) = (store.clone(), key.clone());
+        tasks.push(tokio::spawn(async move {
+            let name = format!("agent{n}");
+            store
+                .create_account_audited(
+                    &new_account(&name, Role::FieldAgent),
+                    &key,
+                    event("account_created", &name),
+                )
+                .await
+                .unwrap();
+            store
+                .append_audit(&key, event("sign_in", &name))
+                .await
+                .unwrap();
+            store
+                .set_password_audited(
+                    &name,
+                    "$argon2id$changed",
+                    false,
+                    &key,
+                    event("password_changed", &name),
+                )
+                .await
+                .unwrap()
+                .unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let verified = crate::verify_audit(store, &key).await.unwrap().unwrap();
+    assert_eq!(verified.records, 5 + 8 * 3);
+    let records = store.audit_records(0, 100).await.unwrap();
+    for n in 0..8 {
+        let target = format!("account:agent{n}");
+        let of = |action: &str| {
+            records
+                .iter()
+                .filter(|r| r.event.target == target && r.event.action == action)
+                .count()
+        };
+        assert_eq!(
+            (of("account_created"), of("password_changed")),
+            (1, 1),
+            "{target}"
+        );
+    }
+}
+
 /// A sign-off of unit `unit_id` in run `run` by `sofia`.
 pub fn new_review(
     run: u128,
