@@ -128,6 +128,64 @@ async fn set_totp_secret_in(
     Ok(done.rows_affected() == 1)
 }
 
+/// Creates a session inside the caller's transaction.
+async fn create_session_in(conn: &mut PgConnection, s: &SessionRecord) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO sessions (token_hash, account_pk, csrf_token, created_ms, last_seen_ms)
+         SELECT $1, account_pk, $2, $3, $4 FROM accounts WHERE name = $5",
+    )
+    .bind(&s.token_hash)
+    .bind(&s.csrf_token)
+    .bind(s.created_ms)
+    .bind(s.last_seen_ms)
+    .bind(&s.account)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::Invalid(format!("no account {:?}", s.account)));
+    }
+    Ok(())
+}
+
+/// Deletes a session inside the caller's transaction; `false` when there was none.
+async fn delete_session_in(conn: &mut PgConnection, token_hash: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Counts a failed sign-in inside the caller's transaction (see
+/// [`AccountStore::record_failed_sign_in`]).
+async fn record_failed_sign_in_in(
+    conn: &mut PgConnection,
+    name: &str,
+    now_ms: i64,
+    max_failures: u32,
+    lock_ms: i64,
+) -> Result<Option<Account>, StoreError> {
+    let sql = format!(
+        "UPDATE accounts SET
+             failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= $1 THEN 0
+                                    ELSE failed_sign_ins + 1 END,
+             locked_until_ms = CASE WHEN failed_sign_ins + 1 >= $1 THEN $2
+                                    ELSE locked_until_ms END
+         WHERE name = $3
+         RETURNING {ACCOUNT_COLUMNS}"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(i32::try_from(max_failures).unwrap_or(i32::MAX))
+        .bind(now_ms.saturating_add(lock_ms))
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+    row.as_ref().map(account_row).transpose()
+}
+
 /// The account changes with their audit records, the append last in each change's transaction
 /// (see [`lazo_store::AuditedAccounts`]).
 impl AuditedAccounts for PgStore {
@@ -192,6 +250,53 @@ impl AuditedAccounts for PgStore {
         tx.commit().await.map_err(db)?;
         Ok(Some(record))
     }
+
+    async fn create_session_audited(
+        &self,
+        session: &SessionRecord,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Record, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        create_session_in(&mut tx, session).await?;
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(record)
+    }
+
+    async fn delete_session_audited(
+        &self,
+        token_hash: &str,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Option<Record>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if !delete_session_in(&mut tx, token_hash).await? {
+            return Ok(None);
+        }
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Some(record))
+    }
+
+    async fn record_failed_sign_in_audited<F>(
+        &self,
+        name: &str,
+        now_ms: i64,
+        max_failures: u32,
+        lock_ms: i64,
+        key: &AuditKey,
+        event: F,
+    ) -> Result<(Option<Account>, Record), StoreError>
+    where
+        F: FnOnce(Option<&Account>) -> Event + Send,
+    {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let after = record_failed_sign_in_in(&mut tx, name, now_ms, max_failures, lock_ms).await?;
+        let record = append_in(&mut tx, key, event(after.as_ref())).await?;
+        tx.commit().await.map_err(db)?;
+        Ok((after, record))
+    }
 }
 
 impl AccountStore for PgStore {
@@ -247,23 +352,8 @@ impl AccountStore for PgStore {
         max_failures: u32,
         lock_ms: i64,
     ) -> Result<Option<Account>, StoreError> {
-        let sql = format!(
-            "UPDATE accounts SET
-                 failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= $1 THEN 0
-                                        ELSE failed_sign_ins + 1 END,
-                 locked_until_ms = CASE WHEN failed_sign_ins + 1 >= $1 THEN $2
-                                        ELSE locked_until_ms END
-             WHERE name = $3
-             RETURNING {ACCOUNT_COLUMNS}"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(i32::try_from(max_failures).unwrap_or(i32::MAX))
-            .bind(now_ms.saturating_add(lock_ms))
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?;
-        row.as_ref().map(account_row).transpose()
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        record_failed_sign_in_in(&mut conn, name, now_ms, max_failures, lock_ms).await
     }
 
     async fn set_totp_secret(&self, name: &str, secret: Option<&str>) -> Result<bool, StoreError> {
@@ -292,22 +382,7 @@ impl AccountStore for PgStore {
     }
 
     async fn create_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO sessions (token_hash, account_pk, csrf_token, created_ms, last_seen_ms)
-             SELECT $1, account_pk, $2, $3, $4 FROM accounts WHERE name = $5",
-        )
-        .bind(&s.token_hash)
-        .bind(&s.csrf_token)
-        .bind(s.created_ms)
-        .bind(s.last_seen_ms)
-        .bind(&s.account)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::Invalid(format!("no account {:?}", s.account)));
-        }
-        Ok(())
+        create_session_in(&mut *self.pool.acquire().await.map_err(db)?, s).await
     }
 
     async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
@@ -345,12 +420,9 @@ impl AccountStore for PgStore {
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
+        delete_session_in(&mut *self.pool.acquire().await.map_err(db)?, token_hash)
             .await
-            .map_err(db)?;
-        Ok(())
+            .map(|_| ())
     }
 
     async fn delete_idle_sessions(&self, idle_before_ms: i64) -> Result<u64, StoreError> {

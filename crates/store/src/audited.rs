@@ -5,9 +5,9 @@ use std::future::Future;
 use lazo_audit::{AuditKey, Event, Record};
 
 use crate::{
-    AccountStore, AuditStore, Completion, NewAccount, NewReview, NewScreening, ReviewRecord,
-    ReviewStore, RunRecord, ScreeningId, ScreeningSignOff, ScreeningStore, StoreError,
-    VerificationStore,
+    Account, AccountStore, AuditStore, Completion, NewAccount, NewReview, NewScreening,
+    ReviewRecord, ReviewStore, RunRecord, ScreeningId, ScreeningSignOff, ScreeningStore,
+    SessionRecord, StoreError, VerificationStore,
 };
 
 /// Saves a record and appends its audit record in **one** transaction, holding the chain's lock
@@ -128,4 +128,37 @@ pub trait AuditedAccounts: AccountStore + AuditStore {
         key: &AuditKey,
         event: Event,
     ) -> impl Future<Output = Result<Option<Record>, StoreError>> + Send;
+
+    /// [`AccountStore::create_session`] and the append of `event` (`sign_in`). An account that
+    /// does not exist is [`StoreError::Invalid`], as for `create_session`.
+    fn create_session_audited(
+        &self,
+        session: &SessionRecord,
+        key: &AuditKey,
+        event: Event,
+    ) -> impl Future<Output = Result<Record, StoreError>> + Send;
+
+    /// [`AccountStore::delete_session`] and the append of `event` (`sign_out`,
+    /// `session_expired`). `Ok(None)` when there was no such session (already ended).
+    fn delete_session_audited(
+        &self,
+        token_hash: &str,
+        key: &AuditKey,
+        event: Event,
+    ) -> impl Future<Output = Result<Option<Record>, StoreError>> + Send;
+
+    /// [`AccountStore::record_failed_sign_in`] and the append of `event(&account_after)`
+    /// (`sign_in_failed`, which names the lock it caused). The refusal is audited even when the
+    /// account does not exist (then only the record is written).
+    fn record_failed_sign_in_audited<F>(
+        &self,
+        name: &str,
+        now_ms: i64,
+        max_failures: u32,
+        lock_ms: i64,
+        key: &AuditKey,
+        event: F,
+    ) -> impl Future<Output = Result<(Option<Account>, Record), StoreError>> + Send
+    where
+        F: FnOnce(Option<&Account>) -> Event + Send;
 }

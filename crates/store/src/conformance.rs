@@ -1357,6 +1357,85 @@ pub async fn audited_accounts<S: crate::AuditedAccounts + Clone + 'static>(store
     assert!(store.account("nobody").await.unwrap().is_none());
     assert_eq!(store.count_audit().await.unwrap(), 5);
 
+    // Sessions: begun and ended with their records; a session of no account, or one already
+    // ended, writes and audits nothing.
+    store
+        .create_account_audited(
+            &new_account("ana", Role::LabAnalyst),
+            &key,
+            event("account_created", "ana"),
+        )
+        .await
+        .unwrap();
+    let session = SessionRecord {
+        token_hash: "cd".repeat(32),
+        account: "ana".into(),
+        csrf_token: "csrf".into(),
+        created_ms: 1,
+        last_seen_ms: 1,
+    };
+    let record = store
+        .create_session_audited(&session, &key, event("sign_in", "ana"))
+        .await
+        .unwrap();
+    assert_eq!((record.seq, record.event.action.as_str()), (7, "sign_in"));
+    assert_eq!(
+        store.session(&session.token_hash).await.unwrap(),
+        Some(session.clone())
+    );
+    let orphan = SessionRecord {
+        token_hash: "ef".repeat(32),
+        account: "nobody".into(),
+        ..session.clone()
+    };
+    let err = store
+        .create_session_audited(&orphan, &key, event("sign_in", "nobody"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert!(store.session(&orphan.token_hash).await.unwrap().is_none());
+    let record = store
+        .delete_session_audited(&session.token_hash, &key, event("sign_out", "ana"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.seq, 8);
+    assert!(store.session(&session.token_hash).await.unwrap().is_none());
+    assert!(
+        store
+            .delete_session_audited(&session.token_hash, &key, event("sign_out", "ana"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.count_audit().await.unwrap(), 8);
+    // A failed sign-in: the count and its record together; the event sees the lock it caused.
+    // An unknown name is still audited.
+    let (after, record) = store
+        .record_failed_sign_in_audited("ana", 1_000, 1, 60_000, &key, |after| {
+            let until = after.and_then(|a| a.locked_until_ms);
+            Event {
+                detail: format!("{{\"locked_until\":{until:?}}}"),
+                ..event("sign_in_failed", "ana")
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(after.unwrap().locked_until_ms, Some(61_000));
+    assert_eq!(
+        (record.seq, record.event.detail.as_str()),
+        (9, "{\"locked_until\":Some(61000)}")
+    );
+    let (after, record) = store
+        .record_failed_sign_in_audited("nobody", 1_000, 1, 60_000, &key, |after| {
+            assert!(after.is_none());
+            event("sign_in_failed", "nobody")
+        })
+        .await
+        .unwrap();
+    assert!(after.is_none());
+    assert_eq!(record.seq, 10);
+
     // Concurrent audited changes and plain appends: one chain, each change's record once.
     let mut tasks = Vec::new();
     for n in 0..8 {
@@ -1392,7 +1471,7 @@ pub async fn audited_accounts<S: crate::AuditedAccounts + Clone + 'static>(store
         t.await.unwrap();
     }
     let verified = crate::verify_audit(store, &key).await.unwrap().unwrap();
-    assert_eq!(verified.records, 5 + 8 * 3);
+    assert_eq!(verified.records, 10 + 8 * 3);
     let records = store.audit_records(0, 100).await.unwrap();
     for n in 0..8 {
         let target = format!("account:agent{n}");
