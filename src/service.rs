@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use lazo_server::{AppState, Backend, Config, SystemClock, keyfile, password};
 use lazo_store::lazo_audit::AuditKey;
 use lazo_store::{
-    AccountStore, AuditStore, NewAccount, ReviewStore, Role, RunId, VerificationStore,
+    AuditStore, AuditedAccounts, NewAccount, ReviewStore, Role, RunId, VerificationStore,
 };
 
 use crate::{emit, outln};
@@ -237,6 +237,22 @@ fn cli_actor() -> String {
     )
 }
 
+/// An audit event by the CLI's user, now: for [`audit`] or a write that appends its record in
+/// its own transaction.
+fn cli_event(
+    action: &str,
+    target: &str,
+    detail: serde_json::Value,
+) -> lazo_store::lazo_audit::Event {
+    lazo_store::lazo_audit::Event {
+        at: lazo_store::rfc3339_from_unix_ms(now_ms()),
+        actor: cli_actor(),
+        action: action.into(),
+        target: target.into(),
+        detail: detail.to_string(),
+    }
+}
+
 async fn audit<S: AuditStore>(
     store: &S,
     key: &AuditKey,
@@ -245,16 +261,7 @@ async fn audit<S: AuditStore>(
     detail: serde_json::Value,
 ) -> Result<()> {
     store
-        .append_audit(
-            key,
-            lazo_store::lazo_audit::Event {
-                at: lazo_store::rfc3339_from_unix_ms(now_ms()),
-                actor: cli_actor(),
-                action: action.into(),
-                target: target.into(),
-                detail: detail.to_string(),
-            },
-        )
+        .append_audit(key, cli_event(action, target, detail))
         .await?;
     Ok(())
 }
@@ -386,7 +393,9 @@ pub fn user(command: UserCommand) -> Result<()> {
     emit(&out)
 }
 
-async fn user_with<S: AccountStore + AuditStore>(
+/// Every account change is saved with its audit record in one transaction
+/// ([`lazo_store::AuditedAccounts`]).
+async fn user_with<S: AuditedAccounts>(
     store: &S,
     key: &AuditKey,
     command: &UserCommand,
@@ -409,25 +418,26 @@ async fn user_with<S: AccountStore + AuditStore>(
             }
             let one_time = password::random_password();
             let hash = password::hash(&one_time, password::Cost::DEFAULT)?;
-            store
-                .create_account(&NewAccount {
-                    name: name.clone(),
-                    role,
-                    site: site.clone(),
-                    password_hash: hash,
-                    must_change_password: true,
-                    created_at: lazo_store::rfc3339_from_unix_ms(now_ms()),
-                })
-                .await
-                .with_context(|| format!("cannot create account {name:?}"))?;
-            audit(
-                store,
-                key,
+            let event = cli_event(
                 "account_created",
                 &format!("account:{name}"),
                 serde_json::json!({"role": role, "site": site}),
-            )
-            .await?;
+            );
+            store
+                .create_account_audited(
+                    &NewAccount {
+                        name: name.clone(),
+                        role,
+                        site: site.clone(),
+                        password_hash: hash,
+                        must_change_password: true,
+                        created_at: lazo_store::rfc3339_from_unix_ms(now_ms()),
+                    },
+                    key,
+                    event,
+                )
+                .await
+                .with_context(|| format!("cannot create account {name:?}"))?;
             outln!(out, "Account {name} ({role}) created.");
             outln!(
                 out,
@@ -435,50 +445,53 @@ async fn user_with<S: AccountStore + AuditStore>(
             );
         }
         UserCommand::Disable { name, .. } => {
-            if !store.set_disabled(name, true).await? {
-                bail!("no account {name:?}");
-            }
-            audit(
-                store,
-                key,
+            let event = cli_event(
                 "account_disabled",
                 &format!("account:{name}"),
                 serde_json::json!({}),
-            )
-            .await?;
+            );
+            if store
+                .set_disabled_audited(name, true, key, event)
+                .await?
+                .is_none()
+            {
+                bail!("no account {name:?}");
+            }
             outln!(out, "Account {name} disabled; its sessions ended.");
         }
         UserCommand::ResetPassword { name, .. } => {
             let one_time = password::random_password();
             let hash = password::hash(&one_time, password::Cost::DEFAULT)?;
-            if !store.set_password(name, &hash, true).await? {
-                bail!("no account {name:?}");
-            }
-            audit(
-                store,
-                key,
+            let event = cli_event(
                 "password_reset",
                 &format!("account:{name}"),
                 serde_json::json!({}),
-            )
-            .await?;
+            );
+            if store
+                .set_password_audited(name, &hash, true, key, event)
+                .await?
+                .is_none()
+            {
+                bail!("no account {name:?}");
+            }
             outln!(
                 out,
                 "New one-time password for {name} (shown once; must be changed at first sign-in): {one_time}"
             );
         }
         UserCommand::ResetTotp { name, .. } => {
-            if !store.set_totp_secret(name, None).await? {
-                bail!("no account {name:?}");
-            }
-            audit(
-                store,
-                key,
+            let event = cli_event(
                 "totp_reset",
                 &format!("account:{name}"),
                 serde_json::json!({}),
-            )
-            .await?;
+            );
+            if store
+                .set_totp_secret_audited(name, None, key, event)
+                .await?
+                .is_none()
+            {
+                bail!("no account {name:?}");
+            }
             outln!(out, "Second factor of {name} removed.");
         }
         UserCommand::List { .. } => {

@@ -158,14 +158,17 @@ pub async fn authenticate<S: Backend>(
         .ok_or_else(ApiError::unauthorized)?;
     let now = state.clock.now_ms();
     if now - session.last_seen_ms > state.config.idle_timeout_ms {
-        state.store.delete_session(&hash).await?;
+        // Ended with its `session_expired` record in one transaction (none if another request
+        // ended it first).
+        let event = state.event(
+            &session.account,
+            "session_expired",
+            &format!("account:{}", session.account),
+            serde_json::json!({"idle_ms": now - session.last_seen_ms}),
+        );
         state
-            .audit(
-                &session.account,
-                "session_expired",
-                &format!("account:{}", session.account),
-                serde_json::json!({"idle_ms": now - session.last_seen_ms}),
-            )
+            .store
+            .delete_session_audited(&hash, &state.key, event)
             .await?;
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -384,19 +387,31 @@ pub async fn sign_in<S: Backend>(
             "reason": format!("{failure:?}"),
         });
         // A wrong code counts towards the lock like a wrong password: guessing codes is no
-        // cheaper than guessing passwords.
+        // cheaper than guessing passwords. The count and the `sign_in_failed` record (naming
+        // the lock it caused) in one transaction.
         if matches!(failure, Failure::BadPassword | Failure::BadCode) {
-            let after = state
+            let event = |after: Option<&lazo_store::Account>| {
+                if let Some(until) = after.and_then(|a| a.locked_until_ms).filter(|u| *u > now) {
+                    detail["locked_until"] = lazo_store::rfc3339_from_unix_ms(until).into();
+                }
+                state.event("anonymous", "sign_in_failed", &target, detail)
+            };
+            state
                 .store
-                .record_failed_sign_in(&name, now, state.config.max_failures, state.config.lock_ms)
+                .record_failed_sign_in_audited(
+                    &name,
+                    now,
+                    state.config.max_failures,
+                    state.config.lock_ms,
+                    &state.key,
+                    event,
+                )
                 .await?;
-            if let Some(until) = after.and_then(|a| a.locked_until_ms).filter(|u| *u > now) {
-                detail["locked_until"] = lazo_store::rfc3339_from_unix_ms(until).into();
-            }
+        } else {
+            state
+                .audit("anonymous", "sign_in_failed", &target, detail)
+                .await?;
         }
-        state
-            .audit("anonymous", "sign_in_failed", &target, detail)
-            .await?;
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "sign_in_failed",
@@ -415,14 +430,16 @@ pub async fn sign_in<S: Backend>(
         created_ms: now,
         last_seen_ms: now,
     };
-    state.store.create_session(&session).await?;
+    // The session and its `sign_in` record in one transaction.
+    let event = state.event(
+        &account.name,
+        "sign_in",
+        &target,
+        serde_json::json!({"request_id": request_id}),
+    );
     state
-        .audit(
-            &account.name,
-            "sign_in",
-            &target,
-            serde_json::json!({"request_id": request_id}),
-        )
+        .store
+        .create_session_audited(&session, &state.key, event)
         .await?;
     Ok(SignedIn {
         token,
@@ -445,14 +462,17 @@ pub async fn sign_out<S: Backend>(
     user: &User,
     request_id: &str,
 ) -> Result<(), ApiError> {
-    state.store.delete_session(&user.token_hash).await?;
+    // The session ends with its `sign_out` record in one transaction (none if it had already
+    // ended).
+    let event = state.event(
+        &user.name,
+        "sign_out",
+        &format!("account:{}", user.name),
+        serde_json::json!({"request_id": request_id}),
+    );
     state
-        .audit(
-            &user.name,
-            "sign_out",
-            &format!("account:{}", user.name),
-            serde_json::json!({"request_id": request_id}),
-        )
+        .store
+        .delete_session_audited(&user.token_hash, &state.key, event)
         .await?;
     Ok(())
 }

@@ -65,8 +65,8 @@ use std::sync::Arc;
 
 use lazo_store::lazo_audit::{AuditKey, Event};
 use lazo_store::{
-    AccountStore, AuditStore, AuditedWrites, ReviewStore, ScreeningStore, StoreError,
-    VerificationStore,
+    AccountStore, AuditStore, AuditedAccounts, AuditedScreenings, AuditedWrites, ReviewStore,
+    ScreeningStore, StoreError, VerificationStore,
 };
 
 pub use auth::{RoleSet, User};
@@ -82,6 +82,8 @@ pub trait Backend:
     + AccountStore
     + AuditStore
     + AuditedWrites
+    + AuditedAccounts
+    + AuditedScreenings
     + ReviewStore
     + ScreeningStore
     + Clone
@@ -95,6 +97,8 @@ impl<T> Backend for T where
         + AccountStore
         + AuditStore
         + AuditedWrites
+        + AuditedAccounts
+        + AuditedScreenings
         + ReviewStore
         + ScreeningStore
         + Clone
@@ -240,23 +244,26 @@ pub async fn ensure_admin<S: Backend>(state: &AppState<S>) -> Result<Option<Stri
     } else {
         "admin".to_string()
     };
+    // The account and its `account_created` record in one transaction.
+    let event = state.event(
+        "system",
+        "account_created",
+        &format!("account:{name}"),
+        serde_json::json!({"role": "admin", "one_time_password": true}),
+    );
     state
         .store
-        .create_account(&lazo_store::NewAccount {
-            name: name.clone(),
-            role: lazo_store::Role::Admin,
-            site: None,
-            password_hash: hash,
-            must_change_password: true,
-            created_at: lazo_store::rfc3339_from_unix_ms(state.clock.now_ms()),
-        })
-        .await?;
-    state
-        .audit(
-            "system",
-            "account_created",
-            &format!("account:{name}"),
-            serde_json::json!({"role": "admin", "one_time_password": true}),
+        .create_account_audited(
+            &lazo_store::NewAccount {
+                name: name.clone(),
+                role: lazo_store::Role::Admin,
+                site: None,
+                password_hash: hash,
+                must_change_password: true,
+                created_at: lazo_store::rfc3339_from_unix_ms(state.clock.now_ms()),
+            },
+            &state.key,
+            event,
         )
         .await?;
     Ok(Some(format!("{name}:{one_time}")))

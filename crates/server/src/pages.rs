@@ -241,15 +241,18 @@ pub async fn change_password<S: Backend>(
         .await
         .map_err(|e| ApiError::from(lazo_store::StoreError::Backend(e.into())))?
         .map_err(|e| ApiError::from(lazo_store::StoreError::Backend(e.into())))?;
-    state.store.set_password(&user.name, &hash, false).await?;
+    // The new password and its `password_changed` record in one transaction.
+    let event = state.event(
+        &user.name,
+        "password_changed",
+        &format!("account:{}", user.name),
+        serde_json::json!({"request_id": request_id.0}),
+    );
     state
-        .audit(
-            &user.name,
-            "password_changed",
-            &format!("account:{}", user.name),
-            serde_json::json!({"request_id": request_id.0}),
-        )
-        .await?;
+        .store
+        .set_password_audited(&user.name, &hash, false, &state.key, event)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
     Ok(Redirect::to("/").into_response())
 }
 

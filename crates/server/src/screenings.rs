@@ -474,19 +474,21 @@ pub(crate) async fn start<S: Backend>(
         apprehended_at: rfc3339(apprehended),
         started_at: lazo_store::rfc3339_from_unix_ms(state.clock.now_ms()),
     };
-    state.store.create_screening(&new).await?;
+    // The screening and its `screening_started` record in one transaction.
+    let event = state.event(
+        &user.name,
+        "screening_started",
+        &target(id),
+        serde_json::json!({
+            "request_id": request_id.0,
+            "site": site,
+            "language": request.language,
+            "instrument": format!("{} {}", instrument.id(), instrument.version()),
+        }),
+    );
     state
-        .audit(
-            &user.name,
-            "screening_started",
-            &target(id),
-            serde_json::json!({
-                "request_id": request_id.0,
-                "site": site,
-                "language": request.language,
-                "instrument": format!("{} {}", instrument.id(), instrument.version()),
-            }),
-        )
+        .store
+        .create_screening_audited(&new, &state.key, event)
         .await?;
     state
         .store
@@ -590,26 +592,25 @@ pub(crate) async fn save_answers<S: Backend>(
         let json =
             serde_json::to_string(&answers).map_err(|e| internal(format!("answers: {e}")))?;
         let at = lazo_store::rfc3339_from_unix_ms(state.clock.now_ms());
+        // The answers and their `screening_answers_saved` record in one transaction.
+        let event = |revision: u64| {
+            state.event(
+                &user.name,
+                "screening_answers_saved",
+                &target(id),
+                serde_json::json!({
+                    "request_id": request_id.0,
+                    "revision": revision,
+                    "questions": changes.iter().map(|(q, _)| q).collect::<Vec<_>>(),
+                }),
+            )
+        };
         match state
             .store
-            .save_answers(id, summary.revision, &json, &at)
+            .save_answers_audited(id, summary.revision, &json, &at, &state.key, event)
             .await
         {
-            Ok(Some(revision)) => {
-                state
-                    .audit(
-                        &user.name,
-                        "screening_answers_saved",
-                        &target(id),
-                        serde_json::json!({
-                            "request_id": request_id.0,
-                            "revision": revision,
-                            "questions": changes.iter().map(|(q, _)| q).collect::<Vec<_>>(),
-                        }),
-                    )
-                    .await?;
-                return Ok(revision);
-            }
+            Ok(Some((revision, _record))) => return Ok(revision),
             Ok(None) => return Err(ApiError::not_found("screening")),
             Err(StoreError::Conflict(_)) if attempt == 0 && expected_revision.is_none() => {
                 continue;
@@ -668,13 +669,24 @@ pub(crate) async fn complete<S: Backend>(
         decision_json,
         outcome: outcome.clone(),
     };
+    // Answers, decision and the `screening_completed` record in one transaction.
+    let event = state.event(
+        &user.name,
+        "screening_completed",
+        &target(id),
+        serde_json::json!({
+            "request_id": request_id.0,
+            "outcome": outcome,
+            "completed_in_time": screening.completed_in_time(),
+        }),
+    );
     match state
         .store
-        .complete_screening(id, record.summary.revision, &completion)
+        .complete_screening_audited(id, record.summary.revision, &completion, &state.key, event)
         .await
     {
-        Ok(true) => {}
-        Ok(false) => return Err(ApiError::not_found("screening")),
+        Ok(Some(_record)) => {}
+        Ok(None) => return Err(ApiError::not_found("screening")),
         Err(StoreError::Conflict(m)) => {
             return Err(conflict(format!(
                 "{m}: the answers changed while completing; review them and complete again"
@@ -682,18 +694,6 @@ pub(crate) async fn complete<S: Backend>(
         }
         Err(e) => return Err(e.into()),
     }
-    state
-        .audit(
-            &user.name,
-            "screening_completed",
-            &target(id),
-            serde_json::json!({
-                "request_id": request_id.0,
-                "outcome": outcome,
-                "completed_in_time": screening.completed_in_time(),
-            }),
-        )
-        .await?;
     Ok(screening)
 }
 
@@ -768,21 +768,23 @@ pub(crate) async fn sign<S: Backend>(
         signed_at: lazo_store::rfc3339_from_unix_ms(state.clock.now_ms()),
         reason: reason.to_string(),
     };
-    match state.store.sign_screening(id, &sign_off).await {
-        Ok(true) => {}
-        Ok(false) => return Err(ApiError::not_found("screening")),
-        Err(StoreError::Conflict(m)) => return Err(conflict(m)),
-        Err(e) => return Err(e.into()),
+    // The signature and its `screening_signed` record in one transaction.
+    let event = state.event(
+        &user.name,
+        "screening_signed",
+        &target(id),
+        serde_json::json!({"request_id": request_id.0}),
+    );
+    match state
+        .store
+        .sign_screening_audited(id, &sign_off, &state.key, event)
+        .await
+    {
+        Ok(Some(_record)) => Ok(()),
+        Ok(None) => Err(ApiError::not_found("screening")),
+        Err(StoreError::Conflict(m)) => Err(conflict(m)),
+        Err(e) => Err(e.into()),
     }
-    state
-        .audit(
-            &user.name,
-            "screening_signed",
-            &target(id),
-            serde_json::json!({"request_id": request_id.0}),
-        )
-        .await?;
-    Ok(())
 }
 
 /// The required questions still unanswered (declined counts as answered here: the child's

@@ -80,22 +80,23 @@ async fn enrol<S: Backend>(
             "the code does not match this secret: check the app's clock and type the current code",
         ));
     };
-    if !state
+    // The secret and its `totp_enrolled` record in one transaction; then the enrolment's code
+    // is spent.
+    let event = state.event(
+        &user.name,
+        "totp_enrolled",
+        &format!("account:{}", user.name),
+        serde_json::json!({"request_id": request_id}),
+    );
+    if state
         .store
-        .set_totp_secret(&user.name, Some(secret))
+        .set_totp_secret_audited(&user.name, Some(secret), &state.key, event)
         .await?
+        .is_none()
     {
         return Err(ApiError::unauthorized());
     }
     state.store.claim_totp_step(&user.name, step).await?;
-    state
-        .audit(
-            &user.name,
-            "totp_enrolled",
-            &format!("account:{}", user.name),
-            serde_json::json!({"request_id": request_id}),
-        )
-        .await?;
     Ok(())
 }
 

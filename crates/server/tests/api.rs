@@ -1918,6 +1918,8 @@ async fn screening_api_clock_and_access<S: Backend>(app: App<S>) {
         .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     assert_eq!(saved.json()["revision"], 1);
+    // A refused change writes nothing and audits nothing.
+    let before_stale = app.audit_len().await;
     let stale = app
         .patch_json(
             &format!("{path}/answers"),
@@ -1927,6 +1929,7 @@ async fn screening_api_clock_and_access<S: Backend>(app: App<S>) {
         .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
     assert_eq!(stale.json()["error"]["code"], "conflict");
+    assert_eq!(app.audit_len().await, before_stale);
     let read = app.get(&path, Some(&agent)).await.json();
     assert_eq!(read["answers"]["q_hurt"], "declined");
     // Having worked for someone calls for the questions about pay and harm; not knowing
@@ -2145,6 +2148,7 @@ async fn screening_api_clock_and_access<S: Backend>(app: App<S>) {
         signed.json()["screening"]["sign_off"]["signed_by"],
         "supervisor"
     );
+    let before_twice = app.audit_len().await;
     let twice = app
         .post_json(
             &format!("{path}/sign"),
@@ -2153,6 +2157,7 @@ async fn screening_api_clock_and_access<S: Backend>(app: App<S>) {
         )
         .await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
+    assert_eq!(app.audit_len().await, before_twice);
     let all = app
         .get("/api/screenings?status=signed", Some(&supervisor))
         .await
@@ -2889,6 +2894,16 @@ async fn first_admin_must_change_password() {
         .await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
     assert_eq!(app.get("/", Some(&cookie)).await.status, StatusCode::OK);
+    // The account and the password change were each saved with their record.
+    let actions = app.actions().await;
+    for action in ["account_created", "password_changed"] {
+        assert_eq!(
+            actions.iter().filter(|a| *a == action).count(),
+            1,
+            "{action}: {actions:?}"
+        );
+    }
+    app.verify_chain().await.unwrap();
 }
 
 /// The OpenAPI document names every JSON route of the route table, with the method, the path

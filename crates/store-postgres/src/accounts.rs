@@ -1,7 +1,9 @@
 //! [`AccountStore`] and [`AuditStore`] on PostgreSQL (migration 0002).
 
 use lazo_store::lazo_audit::{self, AuditKey, Digest, Event, Head, Record};
-use lazo_store::{Account, AccountStore, AuditStore, NewAccount, Role, SessionRecord, StoreError};
+use lazo_store::{
+    Account, AccountStore, AuditStore, AuditedAccounts, NewAccount, Role, SessionRecord, StoreError,
+};
 use sqlx::postgres::{PgConnection, PgRow};
 
 use crate::{PgStore, db, get};
@@ -46,22 +48,260 @@ fn record_row(row: &PgRow) -> Result<Record, StoreError> {
     })
 }
 
-impl AccountStore for PgStore {
-    async fn create_account(&self, a: &NewAccount) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO accounts (name, role, site, password_hash, must_change_password,
-                 created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&a.name)
-        .bind(a.role.as_str())
-        .bind(a.site.as_deref())
-        .bind(&a.password_hash)
-        .bind(a.must_change_password)
-        .bind(&a.created_at)
-        .execute(&self.pool)
+/// Creates an account inside the caller's transaction.
+async fn create_account_in(conn: &mut PgConnection, a: &NewAccount) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO accounts (name, role, site, password_hash, must_change_password,
+             created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&a.name)
+    .bind(a.role.as_str())
+    .bind(a.site.as_deref())
+    .bind(&a.password_hash)
+    .bind(a.must_change_password)
+    .bind(&a.created_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Sets a password inside the caller's transaction; `false` when there is no such account.
+async fn set_password_in(
+    conn: &mut PgConnection,
+    name: &str,
+    password_hash: &str,
+    must_change: bool,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE accounts SET password_hash = $1, must_change_password = $2,
+             failed_sign_ins = 0, locked_until_ms = NULL
+         WHERE name = $3",
+    )
+    .bind(password_hash)
+    .bind(must_change)
+    .bind(name)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Disables (ending its sessions) or re-enables an account inside the caller's transaction.
+async fn set_disabled_in(
+    conn: &mut PgConnection,
+    name: &str,
+    disabled: bool,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE accounts SET disabled = $1 WHERE name = $2")
+        .bind(disabled)
+        .bind(name)
+        .execute(&mut *conn)
         .await
         .map_err(db)?;
-        Ok(())
+    if disabled {
+        sqlx::query(
+            "DELETE FROM sessions
+             WHERE account_pk = (SELECT account_pk FROM accounts WHERE name = $1)",
+        )
+        .bind(name)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets or clears the TOTP secret inside the caller's transaction.
+async fn set_totp_secret_in(
+    conn: &mut PgConnection,
+    name: &str,
+    secret: Option<&str>,
+) -> Result<bool, StoreError> {
+    let done =
+        sqlx::query("UPDATE accounts SET totp_secret = $1, totp_last_step = NULL WHERE name = $2")
+            .bind(secret)
+            .bind(name)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Creates a session inside the caller's transaction.
+async fn create_session_in(conn: &mut PgConnection, s: &SessionRecord) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO sessions (token_hash, account_pk, csrf_token, created_ms, last_seen_ms)
+         SELECT $1, account_pk, $2, $3, $4 FROM accounts WHERE name = $5",
+    )
+    .bind(&s.token_hash)
+    .bind(&s.csrf_token)
+    .bind(s.created_ms)
+    .bind(s.last_seen_ms)
+    .bind(&s.account)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::Invalid(format!("no account {:?}", s.account)));
+    }
+    Ok(())
+}
+
+/// Deletes a session inside the caller's transaction; `false` when there was none.
+async fn delete_session_in(conn: &mut PgConnection, token_hash: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Counts a failed sign-in inside the caller's transaction (see
+/// [`AccountStore::record_failed_sign_in`]).
+async fn record_failed_sign_in_in(
+    conn: &mut PgConnection,
+    name: &str,
+    now_ms: i64,
+    max_failures: u32,
+    lock_ms: i64,
+) -> Result<Option<Account>, StoreError> {
+    let sql = format!(
+        "UPDATE accounts SET
+             failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= $1 THEN 0
+                                    ELSE failed_sign_ins + 1 END,
+             locked_until_ms = CASE WHEN failed_sign_ins + 1 >= $1 THEN $2
+                                    ELSE locked_until_ms END
+         WHERE name = $3
+         RETURNING {ACCOUNT_COLUMNS}"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(i32::try_from(max_failures).unwrap_or(i32::MAX))
+        .bind(now_ms.saturating_add(lock_ms))
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+    row.as_ref().map(account_row).transpose()
+}
+
+/// The account changes with their audit records, the append last in each change's transaction
+/// (see [`lazo_store::AuditedAccounts`]).
+impl AuditedAccounts for PgStore {
+    async fn create_account_audited(
+        &self,
+        account: &NewAccount,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Record, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        create_account_in(&mut tx, account).await?;
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(record)
+    }
+
+    async fn set_password_audited(
+        &self,
+        name: &str,
+        password_hash: &str,
+        must_change: bool,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Option<Record>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if !set_password_in(&mut tx, name, password_hash, must_change).await? {
+            return Ok(None);
+        }
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Some(record))
+    }
+
+    async fn set_disabled_audited(
+        &self,
+        name: &str,
+        disabled: bool,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Option<Record>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if !set_disabled_in(&mut tx, name, disabled).await? {
+            return Ok(None);
+        }
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Some(record))
+    }
+
+    async fn set_totp_secret_audited(
+        &self,
+        name: &str,
+        secret: Option<&str>,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Option<Record>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if !set_totp_secret_in(&mut tx, name, secret).await? {
+            return Ok(None);
+        }
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Some(record))
+    }
+
+    async fn create_session_audited(
+        &self,
+        session: &SessionRecord,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Record, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        create_session_in(&mut tx, session).await?;
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(record)
+    }
+
+    async fn delete_session_audited(
+        &self,
+        token_hash: &str,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Option<Record>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if !delete_session_in(&mut tx, token_hash).await? {
+            return Ok(None);
+        }
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Some(record))
+    }
+
+    async fn record_failed_sign_in_audited<F>(
+        &self,
+        name: &str,
+        now_ms: i64,
+        max_failures: u32,
+        lock_ms: i64,
+        key: &AuditKey,
+        event: F,
+    ) -> Result<(Option<Account>, Record), StoreError>
+    where
+        F: FnOnce(Option<&Account>) -> Event + Send,
+    {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let after = record_failed_sign_in_in(&mut tx, name, now_ms, max_failures, lock_ms).await?;
+        let record = append_in(&mut tx, key, event(after.as_ref())).await?;
+        tx.commit().await.map_err(db)?;
+        Ok((after, record))
+    }
+}
+
+impl AccountStore for PgStore {
+    async fn create_account(&self, a: &NewAccount) -> Result<(), StoreError> {
+        create_account_in(&mut *self.pool.acquire().await.map_err(db)?, a).await
     }
 
     async fn account(&self, name: &str) -> Result<Option<Account>, StoreError> {
@@ -89,40 +329,20 @@ impl AccountStore for PgStore {
         password_hash: &str,
         must_change: bool,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE accounts SET password_hash = $1, must_change_password = $2,
-                 failed_sign_ins = 0, locked_until_ms = NULL
-             WHERE name = $3",
+        set_password_in(
+            &mut *self.pool.acquire().await.map_err(db)?,
+            name,
+            password_hash,
+            must_change,
         )
-        .bind(password_hash)
-        .bind(must_change)
-        .bind(name)
-        .execute(&self.pool)
         .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
     }
 
     async fn set_disabled(&self, name: &str, disabled: bool) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await.map_err(db)?;
-        let done = sqlx::query("UPDATE accounts SET disabled = $1 WHERE name = $2")
-            .bind(disabled)
-            .bind(name)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        if disabled {
-            sqlx::query(
-                "DELETE FROM sessions
-                 WHERE account_pk = (SELECT account_pk FROM accounts WHERE name = $1)",
-            )
-            .bind(name)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
+        let done = set_disabled_in(&mut tx, name, disabled).await?;
         tx.commit().await.map_err(db)?;
-        Ok(done.rows_affected() == 1)
+        Ok(done)
     }
 
     async fn record_failed_sign_in(
@@ -132,35 +352,12 @@ impl AccountStore for PgStore {
         max_failures: u32,
         lock_ms: i64,
     ) -> Result<Option<Account>, StoreError> {
-        let sql = format!(
-            "UPDATE accounts SET
-                 failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= $1 THEN 0
-                                        ELSE failed_sign_ins + 1 END,
-                 locked_until_ms = CASE WHEN failed_sign_ins + 1 >= $1 THEN $2
-                                        ELSE locked_until_ms END
-             WHERE name = $3
-             RETURNING {ACCOUNT_COLUMNS}"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(i32::try_from(max_failures).unwrap_or(i32::MAX))
-            .bind(now_ms.saturating_add(lock_ms))
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?;
-        row.as_ref().map(account_row).transpose()
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        record_failed_sign_in_in(&mut conn, name, now_ms, max_failures, lock_ms).await
     }
 
     async fn set_totp_secret(&self, name: &str, secret: Option<&str>) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE accounts SET totp_secret = $1, totp_last_step = NULL WHERE name = $2",
-        )
-        .bind(secret)
-        .bind(name)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+        set_totp_secret_in(&mut *self.pool.acquire().await.map_err(db)?, name, secret).await
     }
 
     async fn claim_totp_step(&self, name: &str, step: i64) -> Result<bool, StoreError> {
@@ -185,22 +382,7 @@ impl AccountStore for PgStore {
     }
 
     async fn create_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO sessions (token_hash, account_pk, csrf_token, created_ms, last_seen_ms)
-             SELECT $1, account_pk, $2, $3, $4 FROM accounts WHERE name = $5",
-        )
-        .bind(&s.token_hash)
-        .bind(&s.csrf_token)
-        .bind(s.created_ms)
-        .bind(s.last_seen_ms)
-        .bind(&s.account)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::Invalid(format!("no account {:?}", s.account)));
-        }
-        Ok(())
+        create_session_in(&mut *self.pool.acquire().await.map_err(db)?, s).await
     }
 
     async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
@@ -238,12 +420,9 @@ impl AccountStore for PgStore {
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
+        delete_session_in(&mut *self.pool.acquire().await.map_err(db)?, token_hash)
             .await
-            .map_err(db)?;
-        Ok(())
+            .map(|_| ())
     }
 
     async fn delete_idle_sessions(&self, idle_before_ms: i64) -> Result<u64, StoreError> {

@@ -1,13 +1,15 @@
 //! [`ScreeningStore`] on PostgreSQL (migration 0006).
 
+use lazo_store::lazo_audit::{AuditKey, Event, Record};
 use lazo_store::{
-    Completion, CompletionInfo, InstrumentRecord, MAX_PAGE, NewScreening, ScreeningFilter,
-    ScreeningId, ScreeningRecord, ScreeningSignOff, ScreeningStatus, ScreeningStore,
-    ScreeningSummary, ScreeningTimes, StoreError, unix_ms_from_rfc3339, validate_completion,
-    validate_sign_off,
+    AuditedScreenings, Completion, CompletionInfo, InstrumentRecord, MAX_PAGE, NewScreening,
+    ScreeningFilter, ScreeningId, ScreeningRecord, ScreeningSignOff, ScreeningStatus,
+    ScreeningStore, ScreeningSummary, ScreeningTimes, StoreError, unix_ms_from_rfc3339,
+    validate_completion, validate_sign_off,
 };
-use sqlx::postgres::PgRow;
+use sqlx::postgres::{PgConnection, PgRow};
 
+use crate::accounts::append_in;
 use crate::{PgStore, db, get, word};
 
 const SUMMARY_COLUMNS: &str =
@@ -57,25 +59,226 @@ fn summary_row(row: &PgRow) -> Result<ScreeningSummary, StoreError> {
     })
 }
 
-impl PgStore {
-    /// Why an update guarded by status (and revision) changed no row: no such screening
-    /// (`None`), or a conflict that names what changed.
-    async fn screening_conflict(
+/// Why an update guarded by status (and revision) changed no row: no such screening
+/// (`None`), or a conflict that names what changed. Read in the write's own transaction.
+async fn screening_conflict(
+    conn: &mut PgConnection,
+    id: ScreeningId,
+    expected: &str,
+) -> Result<Option<StoreError>, StoreError> {
+    let row: Option<(String, i64)> =
+        sqlx::query_as("SELECT status, revision FROM screenings WHERE id = $1::uuid")
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?;
+    Ok(row.map(|(status, revision)| {
+        StoreError::Conflict(format!(
+            "screening {id} is {status} at revision {revision}; expected {expected}"
+        ))
+    }))
+}
+
+/// Starts a screening inside the caller's transaction.
+async fn create_in(conn: &mut PgConnection, s: &NewScreening) -> Result<(), StoreError> {
+    s.validate()?;
+    let apprehended_at_ms = unix_ms_from_rfc3339(&s.apprehended_at)?;
+    sqlx::query(
+        "INSERT INTO screenings (id, child_ref, site, language, interviewer, instrument_id,
+             instrument_version, apprehended_at, apprehended_at_ms, started_at, updated_at,
+             status, revision, answers_json)
+         VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'draft', 0, '{}')",
+    )
+    .bind(s.id.to_string())
+    .bind(&s.child_ref)
+    .bind(&s.site)
+    .bind(&s.language)
+    .bind(&s.interviewer)
+    .bind(&s.instrument_id)
+    .bind(&s.instrument_version)
+    .bind(&s.apprehended_at)
+    .bind(apprehended_at_ms)
+    .bind(&s.started_at)
+    .bind(&s.started_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Saves a draft's answers inside the caller's transaction (see
+/// [`ScreeningStore::save_answers`]).
+async fn save_answers_in(
+    conn: &mut PgConnection,
+    id: ScreeningId,
+    revision: u64,
+    answers_json: &str,
+    at: &str,
+) -> Result<Option<u64>, StoreError> {
+    unix_ms_from_rfc3339(at)?;
+    let revision =
+        i64::try_from(revision).map_err(|_| StoreError::Invalid(format!("revision {revision}")))?;
+    let saved: Option<i64> = sqlx::query_scalar(
+        "UPDATE screenings SET answers_json = $1::json, revision = revision + 1,
+             updated_at = $2
+         WHERE id = $3::uuid AND status = 'draft' AND revision = $4
+         RETURNING revision",
+    )
+    .bind(answers_json)
+    .bind(at)
+    .bind(id.to_string())
+    .bind(revision)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?;
+    match saved {
+        Some(new) => Ok(Some(new.max(0) as u64)),
+        None => {
+            match screening_conflict(conn, id, &format!("a draft at revision {revision}")).await? {
+                Some(conflict) => Err(conflict),
+                None => Ok(None),
+            }
+        }
+    }
+}
+
+/// Completes a draft inside the caller's transaction (see
+/// [`ScreeningStore::complete_screening`]).
+async fn complete_in(
+    conn: &mut PgConnection,
+    id: ScreeningId,
+    revision: u64,
+    c: &Completion,
+) -> Result<bool, StoreError> {
+    validate_completion(c)?;
+    let completed_at_ms = unix_ms_from_rfc3339(&c.completed_at)?;
+    let revision =
+        i64::try_from(revision).map_err(|_| StoreError::Invalid(format!("revision {revision}")))?;
+    let done = sqlx::query(
+        "UPDATE screenings SET status = 'completed', answers_json = $1::json,
+             completed_at = $2, completed_at_ms = $3, completed_by = $4, outcome = $5,
+             decision_json = $6::json, updated_at = $7
+         WHERE id = $8::uuid AND status = 'draft' AND revision = $9",
+    )
+    .bind(&c.answers_json)
+    .bind(&c.completed_at)
+    .bind(completed_at_ms)
+    .bind(&c.completed_by)
+    .bind(&c.outcome)
+    .bind(&c.decision_json)
+    .bind(&c.completed_at)
+    .bind(id.to_string())
+    .bind(revision)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 1 {
+        return Ok(true);
+    }
+    match screening_conflict(conn, id, &format!("a draft at revision {revision}")).await? {
+        Some(conflict) => Err(conflict),
+        None => Ok(false),
+    }
+}
+
+/// Signs a completed screening inside the caller's transaction (see
+/// [`ScreeningStore::sign_screening`]).
+async fn sign_in(
+    conn: &mut PgConnection,
+    id: ScreeningId,
+    s: &ScreeningSignOff,
+) -> Result<bool, StoreError> {
+    validate_sign_off(s)?;
+    let done = sqlx::query(
+        "UPDATE screenings SET status = 'signed', signed_by = $1, signed_at = $2,
+             sign_reason = $3, updated_at = $4
+         WHERE id = $5::uuid AND status = 'completed'",
+    )
+    .bind(&s.signed_by)
+    .bind(&s.signed_at)
+    .bind(&s.reason)
+    .bind(&s.signed_at)
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 1 {
+        return Ok(true);
+    }
+    match screening_conflict(conn, id, "completed").await? {
+        Some(conflict) => Err(conflict),
+        None => Ok(false),
+    }
+}
+
+/// The screening changes in one transaction each; audited, the append comes last (it takes the
+/// chain's lock, held to commit, after the screening's row lock: no lock-order cycle).
+impl AuditedScreenings for PgStore {
+    async fn create_screening_audited(
+        &self,
+        screening: &NewScreening,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Record, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        create_in(&mut tx, screening).await?;
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(record)
+    }
+
+    async fn save_answers_audited<F>(
         &self,
         id: ScreeningId,
-        expected: &str,
-    ) -> Result<Option<StoreError>, StoreError> {
-        let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT status, revision FROM screenings WHERE id = $1::uuid")
-                .bind(id.to_string())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db)?;
-        Ok(row.map(|(status, revision)| {
-            StoreError::Conflict(format!(
-                "screening {id} is {status} at revision {revision}; expected {expected}"
-            ))
-        }))
+        revision: u64,
+        answers_json: &str,
+        at: &str,
+        key: &AuditKey,
+        event: F,
+    ) -> Result<Option<(u64, Record)>, StoreError>
+    where
+        F: FnOnce(u64) -> Event + Send,
+    {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let Some(new) = save_answers_in(&mut tx, id, revision, answers_json, at).await? else {
+            return Ok(None);
+        };
+        let record = append_in(&mut tx, key, event(new)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Some((new, record)))
+    }
+
+    async fn complete_screening_audited(
+        &self,
+        id: ScreeningId,
+        revision: u64,
+        completion: &Completion,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Option<Record>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if !complete_in(&mut tx, id, revision, completion).await? {
+            return Ok(None);
+        }
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Some(record))
+    }
+
+    async fn sign_screening_audited(
+        &self,
+        id: ScreeningId,
+        sign_off: &ScreeningSignOff,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Option<Record>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if !sign_in(&mut tx, id, sign_off).await? {
+            return Ok(None);
+        }
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Some(record))
     }
 }
 
@@ -124,29 +327,7 @@ impl ScreeningStore for PgStore {
     }
 
     async fn create_screening(&self, s: &NewScreening) -> Result<(), StoreError> {
-        s.validate()?;
-        let apprehended_at_ms = unix_ms_from_rfc3339(&s.apprehended_at)?;
-        sqlx::query(
-            "INSERT INTO screenings (id, child_ref, site, language, interviewer, instrument_id,
-                 instrument_version, apprehended_at, apprehended_at_ms, started_at, updated_at,
-                 status, revision, answers_json)
-             VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'draft', 0, '{}')",
-        )
-        .bind(s.id.to_string())
-        .bind(&s.child_ref)
-        .bind(&s.site)
-        .bind(&s.language)
-        .bind(&s.interviewer)
-        .bind(&s.instrument_id)
-        .bind(&s.instrument_version)
-        .bind(&s.apprehended_at)
-        .bind(apprehended_at_ms)
-        .bind(&s.started_at)
-        .bind(&s.started_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
+        create_in(&mut *self.pool.acquire().await.map_err(db)?, s).await
     }
 
     async fn screening(&self, id: ScreeningId) -> Result<Option<ScreeningRecord>, StoreError> {
@@ -244,32 +425,10 @@ impl ScreeningStore for PgStore {
         answers_json: &str,
         at: &str,
     ) -> Result<Option<u64>, StoreError> {
-        unix_ms_from_rfc3339(at)?;
-        let revision = i64::try_from(revision)
-            .map_err(|_| StoreError::Invalid(format!("revision {revision}")))?;
-        let saved: Option<i64> = sqlx::query_scalar(
-            "UPDATE screenings SET answers_json = $1::json, revision = revision + 1,
-                 updated_at = $2
-             WHERE id = $3::uuid AND status = 'draft' AND revision = $4
-             RETURNING revision",
-        )
-        .bind(answers_json)
-        .bind(at)
-        .bind(id.to_string())
-        .bind(revision)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
-        match saved {
-            Some(new) => Ok(Some(new.max(0) as u64)),
-            None => match self
-                .screening_conflict(id, &format!("a draft at revision {revision}"))
-                .await?
-            {
-                Some(conflict) => Err(conflict),
-                None => Ok(None),
-            },
-        }
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let saved = save_answers_in(&mut tx, id, revision, answers_json, at).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(saved)
     }
 
     async fn complete_screening(
@@ -278,38 +437,10 @@ impl ScreeningStore for PgStore {
         revision: u64,
         c: &Completion,
     ) -> Result<bool, StoreError> {
-        validate_completion(c)?;
-        let completed_at_ms = unix_ms_from_rfc3339(&c.completed_at)?;
-        let revision = i64::try_from(revision)
-            .map_err(|_| StoreError::Invalid(format!("revision {revision}")))?;
-        let done = sqlx::query(
-            "UPDATE screenings SET status = 'completed', answers_json = $1::json,
-                 completed_at = $2, completed_at_ms = $3, completed_by = $4, outcome = $5,
-                 decision_json = $6::json, updated_at = $7
-             WHERE id = $8::uuid AND status = 'draft' AND revision = $9",
-        )
-        .bind(&c.answers_json)
-        .bind(&c.completed_at)
-        .bind(completed_at_ms)
-        .bind(&c.completed_by)
-        .bind(&c.outcome)
-        .bind(&c.decision_json)
-        .bind(&c.completed_at)
-        .bind(id.to_string())
-        .bind(revision)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 1 {
-            return Ok(true);
-        }
-        match self
-            .screening_conflict(id, &format!("a draft at revision {revision}"))
-            .await?
-        {
-            Some(conflict) => Err(conflict),
-            None => Ok(false),
-        }
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = complete_in(&mut tx, id, revision, c).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(done)
     }
 
     async fn sign_screening(
@@ -317,26 +448,9 @@ impl ScreeningStore for PgStore {
         id: ScreeningId,
         s: &ScreeningSignOff,
     ) -> Result<bool, StoreError> {
-        validate_sign_off(s)?;
-        let done = sqlx::query(
-            "UPDATE screenings SET status = 'signed', signed_by = $1, signed_at = $2,
-                 sign_reason = $3, updated_at = $4
-             WHERE id = $5::uuid AND status = 'completed'",
-        )
-        .bind(&s.signed_by)
-        .bind(&s.signed_at)
-        .bind(&s.reason)
-        .bind(&s.signed_at)
-        .bind(id.to_string())
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 1 {
-            return Ok(true);
-        }
-        match self.screening_conflict(id, "completed").await? {
-            Some(conflict) => Err(conflict),
-            None => Ok(false),
-        }
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = sign_in(&mut tx, id, s).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(done)
     }
 }

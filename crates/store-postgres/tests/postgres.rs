@@ -721,3 +721,13 @@ async fn screenings_are_never_deleted_or_rewritten() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audited_screenings_conformance() {
+    with_store(|store| async move { conformance::audited_screenings(&store).await }).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audited_accounts_conformance() {
+    with_store(|store| async move { conformance::audited_accounts(&store).await }).await;
+}

@@ -1,13 +1,15 @@
 //! [`ScreeningStore`] on SQLite (migration 0006).
 
+use lazo_store::lazo_audit::{AuditKey, Event, Record};
 use lazo_store::{
-    Completion, CompletionInfo, InstrumentRecord, MAX_PAGE, NewScreening, ScreeningFilter,
-    ScreeningId, ScreeningRecord, ScreeningSignOff, ScreeningStatus, ScreeningStore,
-    ScreeningSummary, ScreeningTimes, StoreError, unix_ms_from_rfc3339, validate_completion,
-    validate_sign_off,
+    AuditedScreenings, Completion, CompletionInfo, InstrumentRecord, MAX_PAGE, NewScreening,
+    ScreeningFilter, ScreeningId, ScreeningRecord, ScreeningSignOff, ScreeningStatus,
+    ScreeningStore, ScreeningSummary, ScreeningTimes, StoreError, unix_ms_from_rfc3339,
+    validate_completion, validate_sign_off,
 };
-use sqlx::sqlite::SqliteRow;
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
+use crate::accounts::append_in;
 use crate::{SqliteStore, db, get, word};
 
 const SUMMARY_COLUMNS: &str = "id, child_ref, site, language, interviewer, instrument_id,
@@ -56,25 +58,231 @@ fn summary_row(row: &SqliteRow) -> Result<ScreeningSummary, StoreError> {
     })
 }
 
+/// Why an update guarded by status (and revision) changed no row: no such screening
+/// (`None`), or a conflict that names what changed. Read in the write's own transaction.
+async fn screening_conflict(
+    conn: &mut SqliteConnection,
+    id: ScreeningId,
+    expected: &str,
+) -> Result<Option<StoreError>, StoreError> {
+    let row: Option<(String, i64)> =
+        sqlx::query_as("SELECT status, revision FROM screenings WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?;
+    Ok(row.map(|(status, revision)| {
+        StoreError::Conflict(format!(
+            "screening {id} is {status} at revision {revision}; expected {expected}"
+        ))
+    }))
+}
+
+/// Starts a screening inside the caller's write transaction.
+async fn create_in(conn: &mut SqliteConnection, s: &NewScreening) -> Result<(), StoreError> {
+    s.validate()?;
+    let apprehended_at_ms = unix_ms_from_rfc3339(&s.apprehended_at)?;
+    sqlx::query(
+        "INSERT INTO screenings (id, child_ref, site, language, interviewer, instrument_id,
+             instrument_version, apprehended_at, apprehended_at_ms, started_at, updated_at,
+             status, revision, answers_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', 0, '{}')",
+    )
+    .bind(s.id.to_string())
+    .bind(&s.child_ref)
+    .bind(&s.site)
+    .bind(&s.language)
+    .bind(&s.interviewer)
+    .bind(&s.instrument_id)
+    .bind(&s.instrument_version)
+    .bind(&s.apprehended_at)
+    .bind(apprehended_at_ms)
+    .bind(&s.started_at)
+    .bind(&s.started_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Saves a draft's answers inside the caller's write transaction (see
+/// [`ScreeningStore::save_answers`]).
+async fn save_answers_in(
+    conn: &mut SqliteConnection,
+    id: ScreeningId,
+    revision: u64,
+    answers_json: &str,
+    at: &str,
+) -> Result<Option<u64>, StoreError> {
+    unix_ms_from_rfc3339(at)?;
+    let revision =
+        i64::try_from(revision).map_err(|_| StoreError::Invalid(format!("revision {revision}")))?;
+    let saved: Option<i64> = sqlx::query_scalar(
+        "UPDATE screenings SET answers_json = ?, revision = revision + 1, updated_at = ?
+         WHERE id = ? AND status = 'draft' AND revision = ?
+         RETURNING revision",
+    )
+    .bind(answers_json)
+    .bind(at)
+    .bind(id.to_string())
+    .bind(revision)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?;
+    match saved {
+        Some(new) => Ok(Some(new.max(0) as u64)),
+        None => {
+            match screening_conflict(conn, id, &format!("a draft at revision {revision}")).await? {
+                Some(conflict) => Err(conflict),
+                None => Ok(None),
+            }
+        }
+    }
+}
+
+/// Completes a draft inside the caller's write transaction (see
+/// [`ScreeningStore::complete_screening`]).
+async fn complete_in(
+    conn: &mut SqliteConnection,
+    id: ScreeningId,
+    revision: u64,
+    c: &Completion,
+) -> Result<bool, StoreError> {
+    validate_completion(c)?;
+    let completed_at_ms = unix_ms_from_rfc3339(&c.completed_at)?;
+    let revision =
+        i64::try_from(revision).map_err(|_| StoreError::Invalid(format!("revision {revision}")))?;
+    let done = sqlx::query(
+        "UPDATE screenings SET status = 'completed', answers_json = ?, completed_at = ?,
+             completed_at_ms = ?, completed_by = ?, outcome = ?, decision_json = ?,
+             updated_at = ?
+         WHERE id = ? AND status = 'draft' AND revision = ?",
+    )
+    .bind(&c.answers_json)
+    .bind(&c.completed_at)
+    .bind(completed_at_ms)
+    .bind(&c.completed_by)
+    .bind(&c.outcome)
+    .bind(&c.decision_json)
+    .bind(&c.completed_at)
+    .bind(id.to_string())
+    .bind(revision)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 1 {
+        return Ok(true);
+    }
+    match screening_conflict(conn, id, &format!("a draft at revision {revision}")).await? {
+        Some(conflict) => Err(conflict),
+        None => Ok(false),
+    }
+}
+
+/// Signs a completed screening inside the caller's write transaction (see
+/// [`ScreeningStore::sign_screening`]).
+async fn sign_in(
+    conn: &mut SqliteConnection,
+    id: ScreeningId,
+    s: &ScreeningSignOff,
+) -> Result<bool, StoreError> {
+    validate_sign_off(s)?;
+    let done = sqlx::query(
+        "UPDATE screenings SET status = 'signed', signed_by = ?, signed_at = ?,
+             sign_reason = ?, updated_at = ?
+         WHERE id = ? AND status = 'completed'",
+    )
+    .bind(&s.signed_by)
+    .bind(&s.signed_at)
+    .bind(&s.reason)
+    .bind(&s.signed_at)
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 1 {
+        return Ok(true);
+    }
+    match screening_conflict(conn, id, "completed").await? {
+        Some(conflict) => Err(conflict),
+        None => Ok(false),
+    }
+}
+
 impl SqliteStore {
-    /// Why an update guarded by status (and revision) changed no row: no such screening
-    /// (`None`), or a conflict that names what changed.
-    async fn screening_conflict(
+    /// A screening write transaction: `BEGIN IMMEDIATE` takes the write lock first, so the
+    /// guarded update, the conflict read after it and an audit append see one state.
+    async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)
+    }
+}
+
+impl AuditedScreenings for SqliteStore {
+    async fn create_screening_audited(
+        &self,
+        screening: &NewScreening,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Record, StoreError> {
+        let mut tx = self.write_tx().await?;
+        create_in(&mut tx, screening).await?;
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(record)
+    }
+
+    async fn save_answers_audited<F>(
         &self,
         id: ScreeningId,
-        expected: &str,
-    ) -> Result<Option<StoreError>, StoreError> {
-        let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT status, revision FROM screenings WHERE id = ?")
-                .bind(id.to_string())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db)?;
-        Ok(row.map(|(status, revision)| {
-            StoreError::Conflict(format!(
-                "screening {id} is {status} at revision {revision}; expected {expected}"
-            ))
-        }))
+        revision: u64,
+        answers_json: &str,
+        at: &str,
+        key: &AuditKey,
+        event: F,
+    ) -> Result<Option<(u64, Record)>, StoreError>
+    where
+        F: FnOnce(u64) -> Event + Send,
+    {
+        let mut tx = self.write_tx().await?;
+        let Some(new) = save_answers_in(&mut tx, id, revision, answers_json, at).await? else {
+            return Ok(None);
+        };
+        let record = append_in(&mut tx, key, event(new)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Some((new, record)))
+    }
+
+    async fn complete_screening_audited(
+        &self,
+        id: ScreeningId,
+        revision: u64,
+        completion: &Completion,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Option<Record>, StoreError> {
+        let mut tx = self.write_tx().await?;
+        if !complete_in(&mut tx, id, revision, completion).await? {
+            return Ok(None);
+        }
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Some(record))
+    }
+
+    async fn sign_screening_audited(
+        &self,
+        id: ScreeningId,
+        sign_off: &ScreeningSignOff,
+        key: &AuditKey,
+        event: Event,
+    ) -> Result<Option<Record>, StoreError> {
+        let mut tx = self.write_tx().await?;
+        if !sign_in(&mut tx, id, sign_off).await? {
+            return Ok(None);
+        }
+        let record = append_in(&mut tx, key, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Some(record))
     }
 }
 
@@ -123,29 +331,9 @@ impl ScreeningStore for SqliteStore {
     }
 
     async fn create_screening(&self, s: &NewScreening) -> Result<(), StoreError> {
-        s.validate()?;
-        let apprehended_at_ms = unix_ms_from_rfc3339(&s.apprehended_at)?;
-        sqlx::query(
-            "INSERT INTO screenings (id, child_ref, site, language, interviewer, instrument_id,
-                 instrument_version, apprehended_at, apprehended_at_ms, started_at, updated_at,
-                 status, revision, answers_json)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', 0, '{}')",
-        )
-        .bind(s.id.to_string())
-        .bind(&s.child_ref)
-        .bind(&s.site)
-        .bind(&s.language)
-        .bind(&s.interviewer)
-        .bind(&s.instrument_id)
-        .bind(&s.instrument_version)
-        .bind(&s.apprehended_at)
-        .bind(apprehended_at_ms)
-        .bind(&s.started_at)
-        .bind(&s.started_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
+        let mut tx = self.write_tx().await?;
+        create_in(&mut tx, s).await?;
+        tx.commit().await.map_err(db)
     }
 
     async fn screening(&self, id: ScreeningId) -> Result<Option<ScreeningRecord>, StoreError> {
@@ -241,31 +429,10 @@ impl ScreeningStore for SqliteStore {
         answers_json: &str,
         at: &str,
     ) -> Result<Option<u64>, StoreError> {
-        unix_ms_from_rfc3339(at)?;
-        let revision = i64::try_from(revision)
-            .map_err(|_| StoreError::Invalid(format!("revision {revision}")))?;
-        let saved: Option<i64> = sqlx::query_scalar(
-            "UPDATE screenings SET answers_json = ?, revision = revision + 1, updated_at = ?
-             WHERE id = ? AND status = 'draft' AND revision = ?
-             RETURNING revision",
-        )
-        .bind(answers_json)
-        .bind(at)
-        .bind(id.to_string())
-        .bind(revision)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
-        match saved {
-            Some(new) => Ok(Some(new.max(0) as u64)),
-            None => match self
-                .screening_conflict(id, &format!("a draft at revision {revision}"))
-                .await?
-            {
-                Some(conflict) => Err(conflict),
-                None => Ok(None),
-            },
-        }
+        let mut tx = self.write_tx().await?;
+        let saved = save_answers_in(&mut tx, id, revision, answers_json, at).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(saved)
     }
 
     async fn complete_screening(
@@ -274,38 +441,10 @@ impl ScreeningStore for SqliteStore {
         revision: u64,
         c: &Completion,
     ) -> Result<bool, StoreError> {
-        validate_completion(c)?;
-        let completed_at_ms = unix_ms_from_rfc3339(&c.completed_at)?;
-        let revision = i64::try_from(revision)
-            .map_err(|_| StoreError::Invalid(format!("revision {revision}")))?;
-        let done = sqlx::query(
-            "UPDATE screenings SET status = 'completed', answers_json = ?, completed_at = ?,
-                 completed_at_ms = ?, completed_by = ?, outcome = ?, decision_json = ?,
-                 updated_at = ?
-             WHERE id = ? AND status = 'draft' AND revision = ?",
-        )
-        .bind(&c.answers_json)
-        .bind(&c.completed_at)
-        .bind(completed_at_ms)
-        .bind(&c.completed_by)
-        .bind(&c.outcome)
-        .bind(&c.decision_json)
-        .bind(&c.completed_at)
-        .bind(id.to_string())
-        .bind(revision)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 1 {
-            return Ok(true);
-        }
-        match self
-            .screening_conflict(id, &format!("a draft at revision {revision}"))
-            .await?
-        {
-            Some(conflict) => Err(conflict),
-            None => Ok(false),
-        }
+        let mut tx = self.write_tx().await?;
+        let done = complete_in(&mut tx, id, revision, c).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(done)
     }
 
     async fn sign_screening(
@@ -313,26 +452,9 @@ impl ScreeningStore for SqliteStore {
         id: ScreeningId,
         s: &ScreeningSignOff,
     ) -> Result<bool, StoreError> {
-        validate_sign_off(s)?;
-        let done = sqlx::query(
-            "UPDATE screenings SET status = 'signed', signed_by = ?, signed_at = ?,
-                 sign_reason = ?, updated_at = ?
-             WHERE id = ? AND status = 'completed'",
-        )
-        .bind(&s.signed_by)
-        .bind(&s.signed_at)
-        .bind(&s.reason)
-        .bind(&s.signed_at)
-        .bind(id.to_string())
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 1 {
-            return Ok(true);
-        }
-        match self.screening_conflict(id, "completed").await? {
-            Some(conflict) => Err(conflict),
-            None => Ok(false),
-        }
+        let mut tx = self.write_tx().await?;
+        let done = sign_in(&mut tx, id, s).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(done)
     }
 }

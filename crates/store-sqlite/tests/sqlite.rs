@@ -467,3 +467,15 @@ async fn screenings_are_never_deleted_or_rewritten() {
     let second = store.screening(second).await.unwrap().unwrap();
     assert_eq!(second.summary.status, ScreeningStatus::Completed);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audited_screenings_conformance() {
+    let (_dir, store) = fresh().await;
+    conformance::audited_screenings(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audited_accounts_conformance() {
+    let (_dir, store) = fresh().await;
+    conformance::audited_accounts(&store).await;
+}

@@ -873,6 +873,622 @@ pub async fn audited_writes<S: crate::AuditedWrites + Clone + 'static>(store: &S
     assert!(crate::verify_audit(store, &key).await.unwrap().is_ok());
 }
 
+/// Screening changes with their audit records ([`crate::AuditedScreenings`]): each change and
+/// its record together; a refused change (invalid, conflict, no such screening) writes nothing
+/// and audits nothing; concurrent audited changes, racing on one revision, and plain appends
+/// keep one verifying chain with exactly one record per change made.
+pub async fn audited_screenings<S: crate::AuditedScreenings + Clone + 'static>(store: &S) {
+    use crate::{Completion, ScreeningId, ScreeningSignOff, ScreeningStatus};
+    use lazo_audit::{AuditKey, Event};
+    let key = AuditKey::new(vec![6u8; 32]).unwrap();
+    let event = |action: &str, id: ScreeningId, detail: String| Event {
+        at: "2026-11-24T09:00:00Z".into(),
+        actor: "maria".into(),
+        action: action.into(),
+        target: format!("screening:{id}"),
+        detail,
+    };
+    let missing = ScreeningId::from_u128(0xdead);
+
+    // Under an instrument never saved: refused, nothing audited.
+    let first = new_screening(1, "Tapachula", 8);
+    let err = store
+        .create_screening_audited(
+            &first,
+            &key,
+            event("screening_started", first.id, "{}".into()),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert_eq!(store.count_audit().await.unwrap(), 0);
+    store
+        .save_instrument(&screening_instrument())
+        .await
+        .unwrap();
+
+    // Started with its record.
+    let record = store
+        .create_screening_audited(
+            &first,
+            &key,
+            event("screening_started", first.id, "{}".into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (record.seq, record.event.action.as_str()),
+        (1, "screening_started")
+    );
+    assert_eq!(store.audit_records(0, 10).await.unwrap(), vec![record]);
+    let read = store.screening(first.id).await.unwrap().unwrap();
+    assert_eq!(
+        (read.summary.status, read.summary.revision),
+        (ScreeningStatus::Draft, 0)
+    );
+    // The same id again, and an invalid one: nothing written, nothing audited.
+    let err = store
+        .create_screening_audited(
+            &first,
+            &key,
+            event("screening_started", first.id, "{}".into()),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let broken = crate::NewScreening {
+        child_ref: " ".into(),
+        ..new_screening(90, "Tapachula", 8)
+    };
+    let err = store
+        .create_screening_audited(
+            &broken,
+            &key,
+            event("screening_started", broken.id, "{}".into()),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert!(store.screening(broken.id).await.unwrap().is_none());
+    assert_eq!(store.count_audit().await.unwrap(), 1);
+
+    // Answers with their record; the event names the revision written.
+    let answers = r#"{"q_hurt": {"yes_no": "no"}}"#;
+    let at = "2026-11-24T09:05:00.000Z";
+    let (revision, record) = store
+        .save_answers_audited(first.id, 0, answers, at, &key, |r| {
+            event(
+                "screening_answers_saved",
+                first.id,
+                format!("{{\"revision\":{r}}}"),
+            )
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(revision, 1);
+    assert_eq!(
+        (record.seq, record.event.detail.as_str()),
+        (2, "{\"revision\":1}")
+    );
+    // Stale, invalid, missing: the answers stay, nothing audited.
+    let err = store
+        .save_answers_audited(first.id, 0, "{}", at, &key, |_| {
+            event("screening_answers_saved", first.id, "stale".into())
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let err = store
+        .save_answers_audited(first.id, 1, "[1, 2]", at, &key, |_| {
+            event("screening_answers_saved", first.id, "invalid".into())
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert!(
+        store
+            .save_answers_audited(missing, 0, "{}", at, &key, |_| {
+                event("screening_answers_saved", missing, "missing".into())
+            })
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let read = store.screening(first.id).await.unwrap().unwrap();
+    assert_eq!(
+        (read.answers_json.as_str(), read.summary.revision),
+        (answers, 1)
+    );
+    assert_eq!(store.count_audit().await.unwrap(), 2);
+
+    // Completion: stale and missing refused unaudited, then completed with its record.
+    let completion = Completion {
+        completed_at: "2026-11-24T10:00:00.000Z".into(),
+        completed_by: "maria".into(),
+        answers_json: answers.into(),
+        decision_json: "{\"outcome\": {\"outcome\": \"supervisor_review\"}}".into(),
+        outcome: "supervisor_review".into(),
+    };
+    let completed = || event("screening_completed", first.id, "{}".into());
+    let err = store
+        .complete_screening_audited(first.id, 0, &completion, &key, completed())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert!(
+        store
+            .complete_screening_audited(missing, 0, &completion, &key, completed())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let invalid = Completion {
+        outcome: " ".into(),
+        ..completion.clone()
+    };
+    let err = store
+        .complete_screening_audited(first.id, 1, &invalid, &key, completed())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert_eq!(
+        store
+            .screening(first.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .summary
+            .status,
+        ScreeningStatus::Draft
+    );
+    assert_eq!(store.count_audit().await.unwrap(), 2);
+    let record = store
+        .complete_screening_audited(first.id, 1, &completion, &key, completed())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (record.seq, record.event.action.as_str()),
+        (3, "screening_completed")
+    );
+    assert_eq!(
+        store
+            .screening(first.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .summary
+            .status,
+        ScreeningStatus::Completed
+    );
+
+    // Signature: a draft, a missing screening and no reason refused unaudited; signed once.
+    let sign_off = ScreeningSignOff {
+        signed_by: "sofia".into(),
+        signed_at: "2026-11-24T12:00:00.000Z".into(),
+        reason: "Read the answers with the interviewer.".into(),
+    };
+    let signed = |id| event("screening_signed", id, "{}".into());
+    let draft = new_screening(2, "Tapachula", 9);
+    store
+        .create_screening_audited(
+            &draft,
+            &key,
+            event("screening_started", draft.id, "{}".into()),
+        )
+        .await
+        .unwrap();
+    let err = store
+        .sign_screening_audited(draft.id, &sign_off, &key, signed(draft.id))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert!(
+        store
+            .sign_screening_audited(missing, &sign_off, &key, signed(missing))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let no_reason = ScreeningSignOff {
+        reason: " ".into(),
+        ..sign_off.clone()
+    };
+    let err = store
+        .sign_screening_audited(first.id, &no_reason, &key, signed(first.id))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert_eq!(store.count_audit().await.unwrap(), 4);
+    let record = store
+        .sign_screening_audited(first.id, &sign_off, &key, signed(first.id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (record.seq, record.event.action.as_str()),
+        (5, "screening_signed")
+    );
+    let read = store.screening(first.id).await.unwrap().unwrap();
+    assert_eq!(read.summary.status, ScreeningStatus::Signed);
+    assert_eq!(read.summary.sign_off, Some(sign_off.clone()));
+    let err = store
+        .sign_screening_audited(first.id, &sign_off, &key, signed(first.id))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(store.count_audit().await.unwrap(), 5);
+
+    // Concurrent: eight screenings started at once, two tablets racing to save each one's
+    // revision 0, and plain appends between. One chain; per screening one start, one save.
+    let mut tasks = Vec::new();
+    for n in 0..8u128 {
+        let (store, key) = (store.clone(), key.clone());
+        tasks.push(tokio::spawn(async move {
+            let s = new_screening(10 + n, "Tapachula", 10);
+            store
+                .create_screening_audited(&s, &key, event("screening_started", s.id, "{}".into()))
+                .await
+                .unwrap();
+            let race = |tablet: u32| {
+                let (store, key) = (store.clone(), key.clone());
+                tokio::spawn(async move {
+                    store
+                        .save_answers_audited(s.id, 0, "{}", at, &key, |r| {
+                            event(
+                                "screening_answers_saved",
+                                s.id,
+                                format!("{{\"revision\":{r},\"tablet\":{tablet}}}"),
+                            )
+                        })
+                        .await
+                })
+            };
+            let (a, b) = (race(1), race(2));
+            let outcomes = [a.await.unwrap(), b.await.unwrap()];
+            let won = outcomes.iter().filter(|o| matches!(o, Ok(Some(_)))).count();
+            let lost = outcomes
+                .iter()
+                .filter(|o| matches!(o, Err(StoreError::Conflict(_))))
+                .count();
+            assert_eq!((won, lost), (1, 1), "{outcomes:?}");
+            store
+                .append_audit(&key, event("read_screening", s.id, "{}".into()))
+                .await
+                .unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let verified = crate::verify_audit(store, &key).await.unwrap().unwrap();
+    assert_eq!(verified.records, 5 + 8 * 3);
+    let records = store.audit_records(0, 100).await.unwrap();
+    for n in 0..8u128 {
+        let id = ScreeningId::from_u128(0x5c00 + 10 + n);
+        let of = |action: &str| {
+            records
+                .iter()
+                .filter(|r| r.event.target == format!("screening:{id}") && r.event.action == action)
+                .count()
+        };
+        assert_eq!(
+            (of("screening_started"), of("screening_answers_saved")),
+            (1, 1),
+            "{id}"
+        );
+        assert_eq!(
+            store.screening(id).await.unwrap().unwrap().summary.revision,
+            1
+        );
+    }
+}
+
+/// Account changes with their audit records ([`crate::AuditedAccounts`]): each change and its
+/// record together; a name taken or an account that does not exist writes and audits nothing;
+/// concurrent audited changes and plain appends keep one verifying chain.
+pub async fn audited_accounts<S: crate::AuditedAccounts + Clone + 'static>(store: &S) {
+    use crate::{Role, SessionRecord};
+    use lazo_audit::{AuditKey, Event};
+    const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    let key = AuditKey::new(vec![7u8; 32]).unwrap();
+    let event = |action: &str, name: &str| Event {
+        at: "2026-11-23T10:00:00Z".into(),
+        actor: "cli:admin".into(),
+        action: action.into(),
+        target: format!("account:{name}"),
+        detail: "{}".into(),
+    };
+
+    let record = store
+        .create_account_audited(
+            &new_account("maria", Role::FieldAgent),
+            &key,
+            event("account_created", "maria"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (record.seq, record.event.action.as_str()),
+        (1, "account_created")
+    );
+    assert_eq!(store.audit_records(0, 10).await.unwrap(), vec![record]);
+    assert_eq!(
+        store.account("maria").await.unwrap().unwrap().role,
+        Role::FieldAgent
+    );
+    // The name taken: nothing written, nothing audited.
+    let err = store
+        .create_account_audited(
+            &new_account("maria", Role::Admin),
+            &key,
+            event("account_created", "maria"),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(
+        store.account("maria").await.unwrap().unwrap().role,
+        Role::FieldAgent
+    );
+    assert_eq!(store.count_audit().await.unwrap(), 1);
+
+    // Password, second factor and disabling, each with its record; no such account: none.
+    let record = store
+        .set_password_audited(
+            "maria",
+            "$argon2id$new",
+            false,
+            &key,
+            event("password_changed", "maria"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (record.seq, record.event.action.as_str()),
+        (2, "password_changed")
+    );
+    assert_eq!(
+        store.account("maria").await.unwrap().unwrap().password_hash,
+        "$argon2id$new"
+    );
+    // A secret the schema refuses (too short): nothing written, nothing audited.
+    let err = store
+        .set_totp_secret_audited(
+            "maria",
+            Some("JBSWY3DP"),
+            &key,
+            event("totp_enrolled", "maria"),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert!(
+        store
+            .account("maria")
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .is_none()
+    );
+    assert_eq!(store.count_audit().await.unwrap(), 2);
+    let record = store
+        .set_totp_secret_audited("maria", Some(SECRET), &key, event("totp_enrolled", "maria"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.seq, 3);
+    assert_eq!(
+        store
+            .account("maria")
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .as_deref(),
+        Some(SECRET)
+    );
+    let record = store
+        .set_totp_secret_audited("maria", None, &key, event("totp_reset", "maria"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.seq, 4);
+    assert!(
+        store
+            .account("maria")
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .is_none()
+    );
+    store
+        .create_session(&SessionRecord {
+            token_hash: "ab".repeat(32),
+            account: "maria".into(),
+            csrf_token: "csrf".into(),
+            created_ms: 1,
+            last_seen_ms: 1,
+        })
+        .await
+        .unwrap();
+    let record = store
+        .set_disabled_audited("maria", true, &key, event("account_disabled", "maria"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (record.seq, record.event.action.as_str()),
+        (5, "account_disabled")
+    );
+    assert!(store.account("maria").await.unwrap().unwrap().disabled);
+    assert!(store.session(&"ab".repeat(32)).await.unwrap().is_none());
+    assert!(
+        store
+            .set_password_audited(
+                "nobody",
+                "$argon2id$x",
+                true,
+                &key,
+                event("password_reset", "nobody")
+            )
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .set_disabled_audited("nobody", true, &key, event("account_disabled", "nobody"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .set_totp_secret_audited("nobody", None, &key, event("totp_reset", "nobody"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.account("nobody").await.unwrap().is_none());
+    assert_eq!(store.count_audit().await.unwrap(), 5);
+
+    // Sessions: begun and ended with their records; a session of no account, or one already
+    // ended, writes and audits nothing.
+    store
+        .create_account_audited(
+            &new_account("ana", Role::LabAnalyst),
+            &key,
+            event("account_created", "ana"),
+        )
+        .await
+        .unwrap();
+    let session = SessionRecord {
+        token_hash: "cd".repeat(32),
+        account: "ana".into(),
+        csrf_token: "csrf".into(),
+        created_ms: 1,
+        last_seen_ms: 1,
+    };
+    let record = store
+        .create_session_audited(&session, &key, event("sign_in", "ana"))
+        .await
+        .unwrap();
+    assert_eq!((record.seq, record.event.action.as_str()), (7, "sign_in"));
+    assert_eq!(
+        store.session(&session.token_hash).await.unwrap(),
+        Some(session.clone())
+    );
+    let orphan = SessionRecord {
+        token_hash: "ef".repeat(32),
+        account: "nobody".into(),
+        ..session.clone()
+    };
+    let err = store
+        .create_session_audited(&orphan, &key, event("sign_in", "nobody"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert!(store.session(&orphan.token_hash).await.unwrap().is_none());
+    let record = store
+        .delete_session_audited(&session.token_hash, &key, event("sign_out", "ana"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.seq, 8);
+    assert!(store.session(&session.token_hash).await.unwrap().is_none());
+    assert!(
+        store
+            .delete_session_audited(&session.token_hash, &key, event("sign_out", "ana"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.count_audit().await.unwrap(), 8);
+    // A failed sign-in: the count and its record together; the event sees the lock it caused.
+    // An unknown name is still audited.
+    let (after, record) = store
+        .record_failed_sign_in_audited("ana", 1_000, 1, 60_000, &key, |after| {
+            let until = after.and_then(|a| a.locked_until_ms);
+            Event {
+                detail: format!("{{\"locked_until\":{until:?}}}"),
+                ..event("sign_in_failed", "ana")
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(after.unwrap().locked_until_ms, Some(61_000));
+    assert_eq!(
+        (record.seq, record.event.detail.as_str()),
+        (9, "{\"locked_until\":Some(61000)}")
+    );
+    let (after, record) = store
+        .record_failed_sign_in_audited("nobody", 1_000, 1, 60_000, &key, |after| {
+            assert!(after.is_none());
+            event("sign_in_failed", "nobody")
+        })
+        .await
+        .unwrap();
+    assert!(after.is_none());
+    assert_eq!(record.seq, 10);
+
+    // Concurrent audited changes and plain appends: one chain, each change's record once.
+    let mut tasks = Vec::new();
+    for n in 0..8 {
+        let (store, key) = (store.clone(), key.clone());
+        tasks.push(tokio::spawn(async move {
+            let name = format!("agent{n}");
+            store
+                .create_account_audited(
+                    &new_account(&name, Role::FieldAgent),
+                    &key,
+                    event("account_created", &name),
+                )
+                .await
+                .unwrap();
+            store
+                .append_audit(&key, event("sign_in", &name))
+                .await
+                .unwrap();
+            store
+                .set_password_audited(
+                    &name,
+                    "$argon2id$changed",
+                    false,
+                    &key,
+                    event("password_changed", &name),
+                )
+                .await
+                .unwrap()
+                .unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let verified = crate::verify_audit(store, &key).await.unwrap().unwrap();
+    assert_eq!(verified.records, 10 + 8 * 3);
+    let records = store.audit_records(0, 100).await.unwrap();
+    for n in 0..8 {
+        let target = format!("account:agent{n}");
+        let of = |action: &str| {
+            records
+                .iter()
+                .filter(|r| r.event.target == target && r.event.action == action)
+                .count()
+        };
+        assert_eq!(
+            (of("account_created"), of("password_changed")),
+            (1, 1),
+            "{target}"
+        );
+    }
+}
+
 /// A sign-off of unit `unit_id` in run `run` by `sofia`.
 pub fn new_review(
     run: u128,

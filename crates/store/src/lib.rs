@@ -100,7 +100,7 @@ pub mod conformance;
 pub use account::{
     Account, AccountStore, AuditStore, NewAccount, Role, SessionRecord, verify_audit,
 };
-pub use audited::AuditedWrites;
+pub use audited::{AuditedAccounts, AuditedScreenings, AuditedWrites};
 pub use error::StoreError;
 pub use lazo_audit;
 pub use record::{
