@@ -218,13 +218,62 @@ struct CheckedUnit<'a> {
     children: Vec<&'a str>,
 }
 
+/// A unit's sample ids by role, owned, once every check passed.
+#[derive(Clone, Debug)]
+struct UnitSamples {
+    id: String,
+    mother: Option<String>,
+    father: Option<String>,
+    children: Vec<String>,
+}
+
+impl From<&CheckedUnit<'_>> for UnitSamples {
+    fn from(u: &CheckedUnit<'_>) -> UnitSamples {
+        UnitSamples {
+            id: u.id.to_string(),
+            mother: u.mother.map(str::to_string),
+            father: u.father.map(str::to_string),
+            children: u.children.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+}
+
+/// An intake checked and analysed, not yet searched against earlier children: the expensive
+/// part, which needs no lock. [`Analysed::finish`] adds the repeat-child search against the
+/// index as it is when the caller holds it, so intakes can be analysed side by side and only
+/// their searches and saves take turns.
+#[derive(Debug)]
+pub struct Analysed {
+    run_id: RunId,
+    started_at: String,
+    site: Option<String>,
+    profiles: ProfileSet,
+    units: Vec<UnitSamples>,
+    reports: Vec<UnitReport>,
+    /// Only the unit members' profiles: a file may carry other people's.
+    stored: Vec<Profile>,
+    custody: Vec<CustodyRecord>,
+    format: ProfileFormat,
+    warnings: Vec<String>,
+}
+
 /// Verifies an intake: reads the file, checks everything, and only when nothing is wrong
-/// analyses every unit and searches every child in this intake and in `history`.
+/// analyses every unit and searches every child in this intake and in `history`. The same as
+/// [`analyse_intake`] then [`Analysed::finish`].
 pub fn verify_intake(
     request: &IntakeRequest<'_>,
     analysis: &Analysis,
     history: &ChildIndex,
 ) -> Result<Accepted, IntakeError> {
+    analyse_intake(request, analysis)?.finish(analysis, history)
+}
+
+/// Reads the file, checks everything and, only when nothing is wrong, analyses every unit.
+/// Every problem is in the [`IntakeError::Rejected`]; nothing is analysed then.
+pub fn analyse_intake(
+    request: &IntakeRequest<'_>,
+    analysis: &Analysis,
+) -> Result<Analysed, IntakeError> {
     let mut problems: Vec<Problem> = Vec::new();
     let mut warnings: Vec<String> = Vec::new();
 
@@ -277,11 +326,14 @@ pub fn verify_intake(
             "sample {id} is in the file but in no unit: not analysed and not stored"
         ));
     }
-    let family_units = family_units(&units, profiles);
+    let owned: Vec<UnitSamples> = units.iter().map(UnitSamples::from).collect();
     let model = analysis.model();
-    let reports = analyse_all(&family_units, &model, analysis.policy(), &|| {})?;
-    let alerts = repeat_children_with_history(&family_units, analysis.table(), Some(history))?;
-    // Only the unit members' profiles are stored: a file may carry other people's.
+    let reports = analyse_all(
+        &family_units(&owned, profiles),
+        &model,
+        analysis.policy(),
+        &|| {},
+    )?;
     let stored: Vec<Profile> = profiles
         .profiles()
         .iter()
@@ -289,37 +341,62 @@ pub fn verify_intake(
         .cloned()
         .collect();
     let custody = custody_records(request.custody, &units);
-    let record = run_record(RunInput {
-        id: request.run_id,
+    Ok(Analysed {
+        run_id: request.run_id,
         started_at: request.started_at.to_string(),
-        kind: RunKind::Intake,
-        settings: analysis.settings(),
-        seed: None,
-        units: &family_units,
-        reports: &reports,
-        profiles: &stored,
-        alerts: &alerts,
-        elapsed_ms: 0,
         site: request.site.map(str::to_string),
-        custody,
-    })?;
-    Ok(Accepted {
-        record,
+        profiles: read.profiles,
+        units: owned,
         reports,
-        alerts,
+        stored,
+        custody,
         format,
         warnings,
     })
 }
 
-fn family_units<'p>(units: &[CheckedUnit<'_>], profiles: &'p ProfileSet) -> Vec<FamilyUnit<'p>> {
+impl Analysed {
+    /// Searches every child of this intake in this intake and in `history` (the index of
+    /// earlier children, as the caller holds it now) and makes the run record.
+    pub fn finish(
+        self,
+        analysis: &Analysis,
+        history: &ChildIndex,
+    ) -> Result<Accepted, IntakeError> {
+        let family_units = family_units(&self.units, &self.profiles);
+        let alerts = repeat_children_with_history(&family_units, analysis.table(), Some(history))?;
+        let record = run_record(RunInput {
+            id: self.run_id,
+            started_at: self.started_at,
+            kind: RunKind::Intake,
+            settings: analysis.settings(),
+            seed: None,
+            units: &family_units,
+            reports: &self.reports,
+            profiles: &self.stored,
+            alerts: &alerts,
+            elapsed_ms: 0,
+            site: self.site,
+            custody: self.custody,
+        })?;
+        Ok(Accepted {
+            record,
+            reports: self.reports,
+            alerts,
+            format: self.format,
+            warnings: self.warnings,
+        })
+    }
+}
+
+fn family_units<'p>(units: &[UnitSamples], profiles: &'p ProfileSet) -> Vec<FamilyUnit<'p>> {
     // Every id was checked against the file; `filter_map` only keeps the types honest.
     units
         .iter()
         .map(|u| FamilyUnit {
-            id: u.id.to_string(),
-            mother: u.mother.and_then(|s| profiles.get(s)),
-            father: u.father.and_then(|s| profiles.get(s)),
+            id: u.id.clone(),
+            mother: u.mother.as_deref().and_then(|s| profiles.get(s)),
+            father: u.father.as_deref().and_then(|s| profiles.get(s)),
             children: u.children.iter().filter_map(|s| profiles.get(s)).collect(),
         })
         .collect()

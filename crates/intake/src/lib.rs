@@ -30,8 +30,8 @@ pub use alerts::{
 pub use analysis::{Analysis, AnalysisError, analyse_all};
 pub use history::{ChildIndex, HistoryError, profile_from_record, profile_record};
 pub use intake::{
-    Accepted, IntakeError, IntakeRequest, MAX_FIELD_CHARS, MAX_ID_CHARS, Person, Problem,
-    ProblemSource, Rejected, SampleCustody, UnitDefinition, verify_intake,
+    Accepted, Analysed, IntakeError, IntakeRequest, MAX_FIELD_CHARS, MAX_ID_CHARS, Person, Problem,
+    ProblemSource, Rejected, SampleCustody, UnitDefinition, analyse_intake, verify_intake,
 };
 pub use record::{LAZO_VERSION, RecordError, RunInput, run_record, stored_verdict};
 pub use settings::{DEFAULT_MUTATION, DEFAULT_THETA, Settings, SettingsError, parse_mutation};

@@ -4,9 +4,10 @@
 //! request, keeps the children of every stored run in memory for the repeat-child search, saves
 //! the run and audits the outcome.
 //!
-//! Intakes are serialised: the index of earlier children is locked from the search to the
-//! moment the new run's children are added, so two intakes of the same child one after the
-//! other always alert on the second. Before each intake the index catches up with the store:
+//! Intakes are checked and analysed side by side (the expensive part, `analyse_intake`); their
+//! repeat-child searches and saves are serialised: the index of earlier children is locked from
+//! the search to the moment the new run's children are added, so two intakes of the same child
+//! always alert on the second, however their analyses overlapped. Before each intake the index catches up with the store:
 //! the runs saved since the last catch-up (by this service, another process or instance) are
 //! read in saving order from a cursor, so the work does not grow with the runs stored; when
 //! runs were deleted every run is listed again and the deleted ones are forgotten.
@@ -235,6 +236,15 @@ pub(crate) enum Outcome {
     Rejected(Rejected),
 }
 
+fn analysis_failed(e: tokio::task::JoinError) -> ApiError {
+    tracing::error!(error = %e, "the intake analysis task failed");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "the analysis failed; the error was logged",
+    )
+}
+
 /// Verifies an intake, saves it when nothing is wrong, and audits either way. The LRs are
 /// computed by `lazo-intake` on a blocking thread.
 pub(crate) async fn run_intake<S: Backend>(
@@ -255,38 +265,49 @@ pub(crate) async fn run_intake<S: Backend>(
             "the analysis settings are unavailable; the error was logged",
         ));
     };
-    let mut history = state.intake.history.clone().lock_owned().await;
-    sync_history(&state.store, &mut history).await?;
     let run_id = RunId::random();
     let started_at = lazo_store::rfc3339_from_unix_ms(state.clock.now_ms());
     let site = user.site.clone();
     let started = Instant::now();
-    let (mut history, result) = tokio::task::spawn_blocking(move || {
-        let request = IntakeRequest {
-            run_id,
-            started_at: &started_at,
-            site: site.as_deref(),
-            file_name: if input.file_name.is_empty() {
-                "upload"
-            } else {
-                &input.file_name
-            },
-            file: &input.file,
-            units: &input.units,
-            custody: &input.custody,
-        };
-        let result = lazo_intake::verify_intake(&request, &analysis, &history.children);
-        (history, result)
-    })
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "the intake analysis task failed");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the analysis failed; the error was logged",
-        )
-    })?;
+    // The file is checked and its units analysed without the index: several intakes are
+    // analysed side by side; only the repeat-child search and the save below take turns.
+    let analysed = {
+        let analysis = analysis.clone();
+        tokio::task::spawn_blocking(move || {
+            let request = IntakeRequest {
+                run_id,
+                started_at: &started_at,
+                site: site.as_deref(),
+                file_name: if input.file_name.is_empty() {
+                    "upload"
+                } else {
+                    &input.file_name
+                },
+                file: &input.file,
+                units: &input.units,
+                custody: &input.custody,
+            };
+            lazo_intake::analyse_intake(&request, &analysis)
+        })
+        .await
+        .map_err(analysis_failed)?
+    };
+    let mut history = state.intake.history.clone().lock_owned().await;
+    let result = match analysed {
+        Ok(analysed) => {
+            // Runs saved while this one was analysed are searched too.
+            sync_history(&state.store, &mut history).await?;
+            let (back, result) = tokio::task::spawn_blocking(move || {
+                let result = analysed.finish(&analysis, &history.children);
+                (history, result)
+            })
+            .await
+            .map_err(analysis_failed)?;
+            history = back;
+            result
+        }
+        Err(e) => Err(e),
+    };
     let site = user.site.clone();
     match result {
         Ok(mut accepted) => {

@@ -889,6 +889,54 @@ async fn deleted_runs_are_forgotten_when_their_key_is_reused() {
     assert!(earlier_runs(&app, fifth).await.contains(&third.to_string()));
 }
 
+/// The same child in four intakes sent at once, each with another adult: analysed side by side,
+/// searched and saved in turn, so each one alerts on every one saved before it: between them,
+/// 0, 1, 2 and 3 earlier runs, and the last names the other three.
+async fn simultaneous_intakes_of_one_child_alert_in_turn<S: Backend>(app: App<S>) {
+    let people = people();
+    let agent = app.session("agent_a").await;
+    let file = |n: usize| {
+        lazo_formats::write_profiles(&[
+            renamed(&people[4 + n % 2], &format!("A-{n}")),
+            renamed(&people[3], &format!("K-{n}")),
+        ])
+    };
+    let upload = |n: usize| {
+        let agent = &agent;
+        let app = &app;
+        let text = file(n);
+        async move {
+            let role = if n.is_multiple_of(2) { "mother" } else { "father" };
+            app.upload_ok(
+                agent,
+                &format!("U-70{n}"),
+                &[(&format!("A-{n}"), role), (&format!("K-{n}"), "child")],
+                &text,
+            )
+            .await
+        }
+    };
+    let (a, b, c, d) = tokio::join!(upload(0), upload(1), upload(2), upload(3));
+    let runs = [a, b, c, d];
+    let mut seen = Vec::new();
+    for run in runs {
+        seen.push((earlier_runs(&app, run).await, run));
+    }
+    seen.sort_by_key(|(earlier, _)| earlier.len());
+    let counts: Vec<usize> = seen.iter().map(|(earlier, _)| earlier.len()).collect();
+    assert_eq!(counts, [0, 1, 2, 3], "{seen:?}");
+    let (last_earlier, last) = &seen[3];
+    let mut expected: Vec<String> = runs
+        .iter()
+        .filter(|r| *r != last)
+        .map(ToString::to_string)
+        .collect();
+    let mut named = last_earlier.clone();
+    expected.sort();
+    named.sort();
+    assert_eq!(named, expected);
+}
+
 // ---- backends ----
 
 async fn on_sqlite<F, Fut>(scenario: F)
@@ -931,5 +979,6 @@ on_both!(
     bad_lines_are_listed_and_nothing_is_saved,
     field_agents_see_their_own_site_only,
     a_child_presented_again_is_alerted_with_the_earlier_run,
-    runs_saved_by_another_instance_are_caught_up
+    runs_saved_by_another_instance_are_caught_up,
+    simultaneous_intakes_of_one_child_alert_in_turn
 );
