@@ -422,9 +422,9 @@ pub fn run(clients: usize, seconds: u64) -> Result<()> {
     );
     outln!(
         out,
-        "\nratios: the service's rate over the baseline's. Intakes are serialised in the service \
-         (repeat-child index), so one intake's time is the catch-up, the verification and the \
-         commit, plus HTTP."
+        "\nratios: the service's rate over the baseline's. The service analyses intakes side by \
+         side (all cores) and takes them in turn only for the catch-up, the repeat-child search \
+         and the commit, so it can pass the one-thread verification baseline."
     );
     emit(&out)
 }

@@ -8,30 +8,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
+mod common;
+
+use common::{free_port, lazo_ok, wait_for_port};
+
 const CHROMIUM: &str = "/usr/bin/chromium";
-
-fn lazo() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_lazo"))
-}
-
-/// Runs `lazo ARGS` to completion; returns its stdout.
-fn lazo_ok(args: &[&str]) -> String {
-    let out = lazo().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "lazo {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// Adds an account; returns its one-time password.
 fn add_user(data: &str, name: &str, role: &str, site: Option<&str>) -> String {
@@ -44,25 +31,6 @@ fn add_user(data: &str, name: &str, role: &str, site: Option<&str>) -> String {
         .find_map(|l| l.rsplit_once(": ").filter(|_| l.contains("One-time")))
         .map(|(_, pw)| pw.trim().to_string())
         .unwrap_or_else(|| panic!("no one-time password in {out:?}"))
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for_port(port: u16, what: &str, child: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("{what} exited before listening: {status}");
-        }
-        assert!(Instant::now() < deadline, "{what} did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// A child process killed when dropped (also when a test fails).
@@ -88,24 +56,7 @@ impl Service {
 
     /// `lazo serve` with more options.
     fn start_with(data: &Path, options: &[&str]) -> Service {
-        let port = free_port();
-        let mut child = lazo()
-            .args([
-                "serve",
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-                "--data-dir",
-            ])
-            .arg(data)
-            .args(options)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Drain stdout so the server never blocks on a full pipe.
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || for _ in BufReader::new(stdout).lines() {});
-        wait_for_port(port, "lazo serve", &mut child);
+        let (child, port) = common::serve(data, options);
         Service {
             _process: Process(child),
             base: format!("http://127.0.0.1:{port}"),

@@ -19,30 +19,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::lazo_ok;
+
 const ROUNDS: usize = 12;
 const CLIENTS: usize = 4;
-
-fn lazo() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_lazo"))
-}
-
-fn lazo_ok(args: &[&str]) -> String {
-    let out = lazo().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "lazo {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// A small deterministic generator (xorshift64*), so a failing round can be replayed from the
 /// printed seed.
@@ -152,41 +141,6 @@ fn sign_in(port: u16, name: &str, password: &str, new_password: &str) -> String 
 }
 
 // ---- the service ----
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start(data: &Path) -> (Child, u16) {
-    let port = free_port();
-    let mut child = lazo()
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || for _ in BufReader::new(stdout).lines() {});
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("lazo serve exited before listening: {status}");
-        }
-        assert!(Instant::now() < deadline, "lazo serve did not listen");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (child, port)
-}
 
 // ---- intakes from a simulated cohort ----
 
@@ -367,7 +321,7 @@ fn acknowledged_intakes_survive_sigkill_and_nothing_half_written_is_visible() {
     let mut stored = 0;
 
     for round in 0..ROUNDS {
-        let (mut child, port) = start(&data);
+        let (mut child, port) = common::serve(&data, &[]);
         // Sessions are stored: one sign-in serves every round.
         let session = match &token {
             Some(t) => t.clone(),

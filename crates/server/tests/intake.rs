@@ -906,7 +906,11 @@ async fn simultaneous_intakes_of_one_child_alert_in_turn<S: Backend>(app: App<S>
         let app = &app;
         let text = file(n);
         async move {
-            let role = if n.is_multiple_of(2) { "mother" } else { "father" };
+            let role = if n.is_multiple_of(2) {
+                "mother"
+            } else {
+                "father"
+            };
             app.upload_ok(
                 agent,
                 &format!("U-70{n}"),
