@@ -7,10 +7,11 @@
 //! Intakes are checked and analysed side by side (the expensive part, `analyse_intake`); their
 //! repeat-child searches and saves are serialised: the index of earlier children is locked from
 //! the search to the moment the new run's children are added, so two intakes of the same child
-//! always alert on the second, however their analyses overlapped. Before each intake the index catches up with the store:
-//! the runs saved since the last catch-up (by this service, another process or instance) are
-//! read in saving order from a cursor, so the work does not grow with the runs stored; when
-//! runs were deleted every run is listed again and the deleted ones are forgotten.
+//! always alert on the second, however their analyses overlapped. Before each search the index
+//! catches up with the store: the runs saved since the last catch-up (by this service, another
+//! process or instance) are read in saving order from a cursor, so the work does not grow with
+//! the runs stored; when runs were deleted every run is listed again and the deleted ones are
+//! forgotten.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -292,60 +293,11 @@ pub(crate) async fn run_intake<S: Backend>(
         .await
         .map_err(analysis_failed)?
     };
-    let mut history = state.intake.history.clone().lock_owned().await;
-    let result = match analysed {
-        Ok(analysed) => {
-            // Runs saved while this one was analysed are searched too.
-            sync_history(&state.store, &mut history).await?;
-            let (back, result) = tokio::task::spawn_blocking(move || {
-                let result = analysed.finish(&analysis, &history.children);
-                (history, result)
-            })
-            .await
-            .map_err(analysis_failed)?;
-            history = back;
-            result
-        }
-        Err(e) => Err(e),
-    };
     let site = user.site.clone();
-    match result {
-        Ok(mut accepted) => {
-            let record = &mut accepted.record;
-            record.summary.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(0);
-            let s = &record.summary;
-            let event = state.event(
-                &user.name,
-                "intake_saved",
-                &format!("run:{}", record.id),
-                serde_json::json!({
-                    "request_id": request_id.0,
-                    "run_id": record.id,
-                    "site": site,
-                    "format": accepted.format.name(),
-                    "units": s.units,
-                    "samples": record.profiles.len(),
-                    "verified": s.verified,
-                    "not_supported": s.not_supported,
-                    "inconclusive": s.inconclusive,
-                    "alerts": s.alerts,
-                }),
-            );
-            // The run and its `intake_saved` record in one transaction: a crash never leaves a
-            // run nobody is recorded as having saved.
-            state
-                .store
-                .save_run_audited(record, &state.key, event)
-                .await?;
-            if let Err(e) = history.children.add_record(record) {
-                tracing::warn!(error = %e, "a saved intake's children cannot be searched");
-                history.unreadable.insert(record.id);
-            }
-            drop(history);
-            Ok(Outcome::Saved(Box::new(accepted)))
-        }
+    let analysed = match analysed {
+        Ok(analysed) => analysed,
+        // A refused intake never waits for the index.
         Err(IntakeError::Rejected(rejected)) => {
-            drop(history);
             // The count only: never a genotype, not even a refused one.
             state
                 .audit(
@@ -359,17 +311,62 @@ pub(crate) async fn run_intake<S: Backend>(
                     }),
                 )
                 .await?;
-            Ok(Outcome::Rejected(rejected))
+            return Ok(Outcome::Rejected(rejected));
         }
-        Err(e) => {
-            tracing::error!(error = %e, "intake analysis failed");
-            Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "the analysis failed; the error was logged",
-            ))
-        }
+        Err(e) => return Err(analysis_error(e)),
+    };
+    let mut history = state.intake.history.clone().lock_owned().await;
+    // Runs saved while this one was analysed are searched too.
+    sync_history(&state.store, &mut history).await?;
+    let (mut history, finished) = tokio::task::spawn_blocking(move || {
+        let finished = analysed.finish(&analysis, &history.children);
+        (history, finished)
+    })
+    .await
+    .map_err(analysis_failed)?;
+    let mut accepted = finished.map_err(analysis_error)?;
+    let record = &mut accepted.record;
+    record.summary.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(0);
+    let s = &record.summary;
+    let event = state.event(
+        &user.name,
+        "intake_saved",
+        &format!("run:{}", record.id),
+        serde_json::json!({
+            "request_id": request_id.0,
+            "run_id": record.id,
+            "site": site,
+            "format": accepted.format.name(),
+            "units": s.units,
+            "samples": record.profiles.len(),
+            "verified": s.verified,
+            "not_supported": s.not_supported,
+            "inconclusive": s.inconclusive,
+            "alerts": s.alerts,
+        }),
+    );
+    // The run and its `intake_saved` record in one transaction: a crash never leaves a run
+    // nobody is recorded as having saved.
+    state
+        .store
+        .save_run_audited(record, &state.key, event)
+        .await?;
+    if let Err(e) = history.children.add_record(record) {
+        tracing::warn!(error = %e, "a saved intake's children cannot be searched");
+        history.unreadable.insert(record.id);
     }
+    drop(history);
+    Ok(Outcome::Saved(Box::new(accepted)))
+}
+
+/// An analysis that failed for a reason other than the input (logged, not shown).
+fn analysis_error(e: IntakeError) -> ApiError {
+    tracing::error!(error = %e, "intake analysis failed");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "the analysis failed; the error was logged",
+    )
 }
 
 // ---- JSON ----

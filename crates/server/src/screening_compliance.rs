@@ -12,7 +12,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use lazo_screening::{ComplianceRow, ComplianceTotals, ScreeningTiming, compliance};
-use lazo_store::Role;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
@@ -86,20 +85,20 @@ pub(crate) async fn report<S: Backend>(
             "weeks must be from 1 to {MAX_WEEKS}, not {weeks}"
         )));
     }
-    let site = match user.role {
-        Role::Supervisor => None,
-        _ => user.site.clone(),
-    };
     let now = s::now(state);
     let (week_list, since) = window(now, weeks);
-    let times = if user.role != Role::Supervisor && site.is_none() {
-        Vec::new()
-    } else {
-        state
-            .store
-            .screening_times(site.as_deref(), &s::rfc3339(since))
-            .await?
+    // `None`: an account without a site sees nothing.
+    let visible = s::visible_sites(user);
+    let times = match &visible {
+        Some(site) => {
+            state
+                .store
+                .screening_times(site.as_deref(), &s::rfc3339(since))
+                .await?
+        }
+        None => Vec::new(),
     };
+    let site = visible.flatten();
     let mut timings = Vec::with_capacity(times.len());
     for t in &times {
         timings.push(ScreeningTiming {

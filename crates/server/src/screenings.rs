@@ -180,8 +180,6 @@ pub(crate) async fn read<S: Backend>(
     Ok(record)
 }
 
-/// The list a user may see, audited (`read_screening_list`) before it is returned: a field
-/// agent's site only; a supervisor's every site.
 /// Which screenings a list shows: all, those in one status, or the escalated ones (still
 /// open 36 hours or more after apprehension, overdue included), which a supervisor must act on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -215,7 +213,7 @@ impl ListScope {
 
 /// The sites `user` may see screenings of: `Some(None)` every site (a supervisor),
 /// `Some(Some(site))` one, `None` none (an account without a site).
-fn visible_sites(user: &User) -> Option<Option<String>> {
+pub(crate) fn visible_sites(user: &User) -> Option<Option<String>> {
     match user.role {
         Role::Supervisor => Some(None),
         _ => user.site.clone().map(Some),
@@ -262,6 +260,8 @@ pub(crate) async fn escalated_counts<S: Backend>(
     ))
 }
 
+/// The list a user may see, audited (`read_screening_list`) before it is returned: a field
+/// agent's site only; a supervisor's every site.
 pub(crate) async fn list<S: Backend>(
     state: &AppState<S>,
     user: &User,
